@@ -1,0 +1,199 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// The setup every OtelStorage service shares: configuration sources, OpenTelemetry to the dashboard,
+/// health endpoints, service discovery and resilient outgoing HTTP.
+/// </summary>
+public static class Extensions
+{
+    /// <summary>Readiness: every registered check must pass.</summary>
+    public const string HealthEndpointPath = "/health";
+
+    /// <summary>Liveness: only checks tagged "live" run.</summary>
+    public const string AlivenessEndpointPath = "/alive";
+
+    /// <summary>
+    /// The prefix of every activity source and meter OtelStorage's own code publishes under,
+    /// for example <c>OtelStorage.Ingest</c>; all of them are exported.
+    /// </summary>
+    public const string TelemetryPrefix = "OtelStorage.";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddYamlConfiguration();
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the optional YAML file (path in <c>OTELSTORAGE_CONFIG</c> or <c>--config</c>, default <c>otelstorage.yaml</c>).
+    /// It uses the seed's keys (<c>server.port</c>, <c>storage.bucket</c>, ...), which are mapped onto configuration sections.
+    /// Environment variables and the command line still win over it.
+    /// </summary>
+    public static TBuilder AddYamlConfiguration<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var path = builder.Configuration["config"] ?? Environment.GetEnvironmentVariable("OTELSTORAGE_CONFIG") ?? "otelstorage.yaml";
+        var sources = builder.Configuration.Sources;
+        // Insert just after the JSON files so environment variables and arguments keep precedence.
+        var index = sources.Count(s => s is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource);
+        var yaml = new ConfigurationBuilder()
+            .SetBasePath(builder.Environment.ContentRootPath)
+            .AddYamlFile(path, optional: true, reloadOnChange: false)
+            .Sources[0];
+        sources.Insert(Math.Min(index, sources.Count), yaml);
+
+        // The seed's environment names, mapped onto the same keys as the YAML file.
+        var aliases = SeedEnvironmentAliases
+            .Select(a => (a.Key, Value: Environment.GetEnvironmentVariable(a.Variable)))
+            .Where(a => !string.IsNullOrEmpty(a.Value))
+            .ToDictionary(a => a.Key, a => a.Value);
+        if (aliases.Count > 0)
+        {
+            builder.Configuration.AddInMemoryCollection(aliases);
+        }
+
+        return builder;
+    }
+
+    private static readonly (string Variable, string Key)[] SeedEnvironmentAliases =
+    [
+        ("SERVER_HOST", "server:host"),
+        ("SERVER_PORT", "server:port"),
+        ("STORAGE_BUCKET", "storage:bucket"),
+        ("STORAGE_PREFIX", "storage:prefix"),
+        ("PROCESSING_BATCH_SIZE", "processing:batch_size"),
+        ("PROCESSING_BATCH_TIMEOUT_MS", "processing:batch_timeout_ms"),
+    ];
+
+    /// <summary>
+    /// Listens on <c>server:host</c>/<c>server:port</c> (the seed's keys) when they are set, else on
+    /// <paramref name="defaultPort"/> from <paramref name="portKey"/>. Aspire passes the port it assigned through that key.
+    /// </summary>
+    public static int GetServerPort(this IConfiguration configuration, string portKey, int defaultPort) =>
+        configuration.GetValue<int?>("server:port") ?? configuration.GetValue<int?>(portKey) ?? defaultPort;
+
+    /// <summary>
+    /// Binds Kestrel to <paramref name="port"/> on <c>server:host</c>: loopback (IPv4 and IPv6) when unset or
+    /// <c>localhost</c>, every interface for <c>*</c> or <c>0.0.0.0</c>, else the given address.
+    /// </summary>
+    public static void Listen(this KestrelServerOptions kestrel, IConfiguration configuration, int port, HttpProtocols protocols)
+    {
+        var host = configuration["server:host"];
+        if (string.IsNullOrEmpty(host) || host == "localhost")
+        {
+            kestrel.ListenLocalhost(port, o => o.Protocols = protocols);
+        }
+        else if (host is "*" or "0.0.0.0")
+        {
+            kestrel.ListenAnyIP(port, o => o.Protocols = protocols);
+        }
+        else
+        {
+            kestrel.Listen(System.Net.IPAddress.Parse(host), port, o => o.Protocols = protocols);
+        }
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(TelemetryPrefix + "*"))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(TelemetryPrefix + "*")
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsUntracedPath(context.Request.Path))
+                // Outgoing calls to the telemetry endpoint itself are never traced, or every export would make a span.
+                .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !IsHealthProbe(request.RequestUri)));
+
+        builder.AddOpenTelemetryExporters();
+        return builder;
+    }
+
+    /// <summary>
+    /// Health probes and OTLP ingest requests are not traced. Ingest spans would otherwise feed the
+    /// dashboard with one span per export, and, if a service were pointed at its own Ingest.Api,
+    /// every export would create more spans to export: a self-ingest loop.
+    /// </summary>
+    public static bool IsUntracedPath(PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath)
+        || path.StartsWithSegments(AlivenessEndpointPath)
+        || path.StartsWithSegments("/v1/traces")
+        || path.StartsWithSegments("/opentelemetry.proto.collector.trace.v1.TraceService");
+
+    private static bool IsHealthProbe(Uri? uri) =>
+        uri is not null && (uri.AbsolutePath.StartsWith(HealthEndpointPath, StringComparison.Ordinal)
+                            || uri.AbsolutePath.StartsWith(AlivenessEndpointPath, StringComparison.Ordinal));
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        // Only the dashboard (or an operator-chosen collector) receives the services' own telemetry.
+        // Aspire sets this variable to the dashboard's OTLP endpoint.
+        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        if (!string.IsNullOrWhiteSpace(endpoint))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        // Readiness includes the dependencies (RabbitMQ, object store); liveness only says the process answers.
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthJson });
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        return app;
+    }
+
+    private static Task WriteHealthJson(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            durationMs = report.TotalDuration.TotalMilliseconds,
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, error = e.Value.Exception?.Message }),
+        };
+        return context.Response.WriteAsJsonAsync(body);
+    }
+}
