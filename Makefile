@@ -1,0 +1,55 @@
+# OtelStorage: `make run` starts everything, `make test` tests everything.
+# Both install what is missing first: rabbitmq-server (apt) and s3rver (npm ci).
+
+SHELL := /bin/bash
+DOTNET ?= dotnet
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RESULTS := TestResults
+
+.PHONY: help deps build run test lint format bench run-client clean
+
+help:
+	@echo "make run         install what is missing, then start the AppHost (dashboard on http://localhost:18888)"
+	@echo "make test        install what is missing, then run every test (TRX files in $(RESULTS)/)"
+	@echo "make build       build the solution (warnings are errors)"
+	@echo "make lint        check formatting and style (dotnet format --verify-no-changes)"
+	@echo "make bench       run the BenchmarkDotNet suites (Release)"
+	@echo "make run-client  run the example client / load generator"
+
+deps: node_modules/.package-lock.json /usr/lib/rabbitmq/bin/rabbitmq-server
+
+/usr/lib/rabbitmq/bin/rabbitmq-server:
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q rabbitmq-server
+	@# A broker started by the package would hold 5672; the AppHost runs its own.
+	-$(SUDO) service rabbitmq-server stop >/dev/null 2>&1 || true
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build:
+	$(DOTNET) build OtelStorage.sln
+
+run: deps
+	$(DOTNET) run --project OtelStorage.AppHost
+
+test: deps
+	rm -rf $(RESULTS)
+	$(DOTNET) test --solution OtelStorage.sln --report-trx --results-directory $(CURDIR)/$(RESULTS)
+
+lint:
+	$(DOTNET) format OtelStorage.sln --verify-no-changes
+
+format:
+	$(DOTNET) format OtelStorage.sln
+
+bench:
+	$(DOTNET) run -c Release --project tests/OtelStorage.Benchmarks -- --filter '*' --join
+
+run-client:
+	@echo "The load generator is not built yet (issue 8)."
+
+clean:
+	$(DOTNET) clean OtelStorage.sln
+	rm -rf $(RESULTS) BenchmarkDotNet.Artifacts

@@ -1,0 +1,57 @@
+using OtelStorage.AppHost.Infrastructure;
+
+namespace OtelStorage.AppHost;
+
+public static class ServiceBuilderExtensions
+{
+    public const string IngestName = "ingest";
+    public const string BatcherName = "batcher";
+    public const string QueryName = "query";
+    public const string HealthName = "health";
+
+    /// <summary>
+    /// Adds the four services, each wired to what it uses and started after it is healthy.
+    /// The well-known ports (DESIGN.md) are bound directly, not through a proxy, so exporters reach Ingest.Api as
+    /// they would in production; with <see cref="InfrastructureOptions.FixedPorts"/> off, every port is free-chosen.
+    /// </summary>
+    public static void AddOtelStorageServices(this IDistributedApplicationBuilder builder, Infrastructure.Infrastructure infrastructure, InfrastructureOptions options)
+    {
+        int? Port(int port) => options.FixedPorts ? port : null;
+
+        var ingest = builder.AddProject<Projects.Ingest_Api>(IngestName)
+            .WithEndpoint(name: "grpc", scheme: "http", port: Port(4317), env: "Otlp__GrpcPort", isProxied: false)
+            .WithHttpEndpoint(name: "http", port: Port(4318), env: "Otlp__HttpPort", isProxied: false)
+            .WithUses(infrastructure.Messaging, infrastructure)
+            .WithHttpHealthCheck("/health");
+
+        var batcher = builder.AddProject<Projects.Batcher_Worker>(BatcherName)
+            .WithHttpEndpoint(name: "http", env: "Batcher__Port")
+            .WithReplicas(options.BatcherReplicas)
+            .WithUses(infrastructure.Messaging, infrastructure)
+            .WithUses(infrastructure.ObjectStore, infrastructure)
+            .WithHttpHealthCheck("/health");
+
+        var query = builder.AddProject<Projects.Query_Api>(QueryName)
+            .WithHttpEndpoint(name: "http", port: Port(16686), env: "Query__Port", isProxied: false)
+            .WithUses(infrastructure.ObjectStore, infrastructure)
+            .WithHttpHealthCheck("/health");
+
+        builder.AddProject<Projects.Health_Api>(HealthName)
+            .WithHttpEndpoint(name: "http", port: Port(13133), env: "Health__Port", isProxied: false)
+            .WithUses(infrastructure.Messaging, infrastructure)
+            .WithUses(infrastructure.ObjectStore, infrastructure)
+            .WithReference(ingest)
+            .WithReference(batcher)
+            .WithReference(query)
+            .WithHttpHealthCheck("/health");
+    }
+
+    private static IResourceBuilder<ProjectResource> WithUses(
+        this IResourceBuilder<ProjectResource> project,
+        IResourceBuilder<IResourceWithConnectionString> dependency,
+        Infrastructure.Infrastructure infrastructure)
+    {
+        project.WithReference(dependency);
+        return infrastructure.Managed ? project.WaitFor(dependency) : project;
+    }
+}
