@@ -15,7 +15,7 @@ namespace OtelStorage.Messaging.Publishing;
 /// has confirmed all of them. It owns its RabbitMQ connection: the connection is made on first use, retried
 /// after failures, and recovered automatically by the client after a broker restart.
 /// </summary>
-public sealed class SpanPublisher : IAsyncDisposable
+public sealed partial class SpanPublisher : IAsyncDisposable
 {
     // Permits of the in-flight limiter are KiB, so a long byte budget fits an int permit count.
     private const int PermitBytes = 1024;
@@ -23,6 +23,7 @@ public sealed class SpanPublisher : IAsyncDisposable
     private readonly SpanQueueOptions _queue;
     private readonly SpanPublisherOptions _options;
     private readonly ConnectionFactory _factory;
+    private readonly string _endpoint;
     private readonly ILogger<SpanPublisher> _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrencyLimiter _inFlight;
@@ -49,6 +50,7 @@ public sealed class SpanPublisher : IAsyncDisposable
             RequestedHeartbeat = TimeSpan.FromSeconds(15),
             ClientProvidedName = "OtelStorage.Ingest",
         };
+        _endpoint = _factory.Endpoint.ToString();
         var permits = (int)Math.Min(int.MaxValue, _options.MaxInFlightBytes / PermitBytes);
         _inFlight = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
@@ -289,8 +291,7 @@ public sealed class SpanPublisher : IAsyncDisposable
                 _channels = channels;
                 _lastConnectFailure = long.MinValue;
                 _lastConnectError = null;
-                var endpoint = connection.Endpoint.ToString();
-                _logger.LogInformation("Connected to RabbitMQ {Endpoint}; publishing to queue {Queue} on {Channels} channels", endpoint, _queue.Queue, channels.Length);
+                LogConnected(_logger, _endpoint, _queue.Queue, _options.Channels);
                 return channels;
             }
             catch (Exception e) when (e is BrokerUnreachableException or OperationInterruptedException or IOException or TimeoutException or AlreadyClosedException)
@@ -345,4 +346,7 @@ public sealed class SpanPublisher : IAsyncDisposable
         _inFlight.Dispose();
         _connectLock.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to RabbitMQ {Endpoint}; publishing to queue {Queue} on {Channels} channels")]
+    private static partial void LogConnected(ILogger logger, string endpoint, string queue, int channels);
 }
