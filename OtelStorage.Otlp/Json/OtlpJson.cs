@@ -60,6 +60,7 @@ public static class OtlpJson
             }
         }
 
+        QuoteLargeIntegers(request);
         try
         {
             return Parser.Parse<ExportTraceServiceRequest>(request.ToJsonString());
@@ -158,6 +159,52 @@ public static class OtlpJson
             }
         }
     }
+
+    /// <summary>
+    /// Google.Protobuf reads JSON numbers as doubles, which rounds 64-bit integers above 2^53, for example
+    /// nanosecond timestamps sent as numbers. As strings they are parsed exactly, and any integer field accepts them.
+    /// </summary>
+    private static void QuoteLargeIntegers(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj.ToArray())
+                {
+                    if (IsLargeInteger(child))
+                    {
+                        obj[key] = child!.ToJsonString();
+                    }
+                    else if (child is not null)
+                    {
+                        QuoteLargeIntegers(child);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (IsLargeInteger(array[i]))
+                    {
+                        array[i] = array[i]!.ToJsonString();
+                    }
+                    else if (array[i] is { } child)
+                    {
+                        QuoteLargeIntegers(child);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    // 2^53 has 16 digits; shorter integers are exact as doubles.
+    private static bool IsLargeInteger(JsonNode? node) =>
+        node is JsonValue value
+        && value.GetValueKind() == JsonValueKind.Number
+        && value.ToJsonString() is { Length: >= 16 } raw
+        && raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
 
     private static void HexToBase64(JsonObject owner, string[] fields, string path)
     {
