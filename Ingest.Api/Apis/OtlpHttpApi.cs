@@ -1,0 +1,128 @@
+using Google.Protobuf;
+using Google.Rpc;
+using Ingest.Api.Ingest;
+using Ingest.Api.Options;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.Otlp.Json;
+
+namespace Ingest.Api.Apis;
+
+/// <summary>OTLP/HTTP trace export (https://opentelemetry.io/docs/specs/otlp/#otlphttp).</summary>
+public static class OtlpHttpApi
+{
+    public const string TracesPath = "/v1/traces";
+
+    public const string CorsPolicy = "otlp";
+
+    public static IEndpointRouteBuilder MapOtlpHttpApi(this IEndpointRouteBuilder app)
+    {
+        // Routing answers other methods on this path with 405.
+        app.MapPost(TracesPath, ExportAsync)
+            .WithName("ExportTraces")
+            .WithSummary("Accepts an OTLP ExportTraceServiceRequest as application/x-protobuf or application/json, optionally gzip-compressed.")
+            .RequireCors(CorsPolicy)
+            .DisableAntiforgery();
+        return app;
+    }
+
+    public sealed record ExportServices(
+        IngestPipeline Pipeline,
+        ApiKeyAuthenticator Authenticator,
+        IngestTelemetry Telemetry,
+        IOptions<OtlpReceiverOptions> Options,
+        ILogger<IngestPipeline> Logger);
+
+    public static async Task<OtlpHttpResult> ExportAsync(HttpContext context, [AsParameters] ExportServices services)
+    {
+        var request = context.Request;
+        if (!TryGetEncoding(request.ContentType, out var json))
+        {
+            services.Telemetry.Request(IngestProtocol.HttpProtobuf, "unsupported_media_type");
+            return OtlpHttpResult.Failure(
+                StatusCodes.Status415UnsupportedMediaType,
+                Code.InvalidArgument,
+                $"Content-Type \"{request.ContentType}\" is not supported; use application/x-protobuf or application/json.",
+                json: true);
+        }
+
+        var protocol = json ? IngestProtocol.HttpJson : IngestProtocol.HttpProtobuf;
+        if (!services.Authenticator.IsAuthorized(request.Headers.Authorization, request.Headers[ApiKeyAuthenticator.ApiKeyHeader]))
+        {
+            services.Telemetry.Request(protocol, "unauthenticated");
+            return OtlpHttpResult.Failure(StatusCodes.Status401Unauthorized, Code.Unauthenticated, "A valid API key is required (Authorization: Bearer KEY or X-API-Key: KEY).", json);
+        }
+
+        if (!TenantId.TryResolve(request.Headers[TenantId.HeaderName], out var tenant, out var tenantError))
+        {
+            services.Telemetry.Request(protocol, "invalid");
+            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, tenantError!, json);
+        }
+
+        var encoding = request.Headers.ContentEncoding.ToString();
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            services.Telemetry.Request(protocol, "invalid");
+            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"Content-Encoding \"{encoding}\" is not supported; use gzip or none.", json);
+        }
+
+        var limit = services.Options.Value.MaxRequestBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            // The compressed body can never usefully exceed the decompressed limit.
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        ExportTraceServiceRequest export;
+        try
+        {
+            if (!gzip && request.ContentLength > limit)
+            {
+                throw new RequestTooLargeException(limit);
+            }
+
+            using var body = await RequestBodyReader.ReadAsync(request.Body, gzip, request.ContentLength, limit, context.RequestAborted);
+            export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
+        }
+        catch (Exception e) when (e is RequestTooLargeException || e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            services.Telemetry.Request(protocol, "too_large");
+            return OtlpHttpResult.Failure(StatusCodes.Status413PayloadTooLarge, Code.InvalidArgument, $"The request body exceeds {limit} bytes after decompression; send smaller batches.", json);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or OtlpJsonException or InvalidDataException)
+        {
+            services.Telemetry.Request(protocol, "invalid");
+            var what = e is InvalidDataException ? "The gzip body cannot be decompressed" : json ? "The body is not valid OTLP JSON" : "The body is not a valid OTLP protobuf ExportTraceServiceRequest";
+            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"{what}: {e.Message}", json);
+        }
+
+        var result = await services.Pipeline.IngestAsync(export, protocol, tenant, context.RequestAborted);
+        return result.Outcome switch
+        {
+            IngestOutcome.Accepted => OtlpHttpResult.Success(result.Response, json),
+            IngestOutcome.Throttled => OtlpHttpResult.Failure(StatusCodes.Status429TooManyRequests, Code.ResourceExhausted, result.Error!, json, result.RetryAfter),
+            _ => OtlpHttpResult.Failure(StatusCodes.Status503ServiceUnavailable, Code.Unavailable, result.Error!, json, result.RetryAfter),
+        };
+    }
+
+    /// <summary>Parses the media type, so parameters such as <c>; charset=utf-8</c> are accepted.</summary>
+    private static bool TryGetEncoding(string? contentType, out bool json)
+    {
+        json = false;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        if (media.MediaType.Equals(OtlpHttpResult.ProtobufMediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        json = media.MediaType.Equals(OtlpJson.MediaType, StringComparison.OrdinalIgnoreCase);
+        return json;
+    }
+}

@@ -1,0 +1,67 @@
+using Grpc.AspNetCore.Server;
+using Ingest.Api.Apis;
+using Ingest.Api.Grpc;
+using Ingest.Api.Ingest;
+using Ingest.Api.Options;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OtelStorage.Messaging;
+using OtelStorage.Messaging.Publishing;
+
+namespace Ingest.Api.Extensions;
+
+public static class Extensions
+{
+    public const string MessagingConnectionName = "messaging";
+
+    public static IHostApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<OtlpReceiverOptions>().BindConfiguration(OtlpReceiverOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestAuthOptions>().BindConfiguration(IngestAuthOptions.SectionName)
+            .Validate(o => o.ApiKeys.All(k => k.Length >= 16), "Ingest:Auth:ApiKeys entries must be at least 16 characters.")
+            .ValidateOnStart();
+        services.AddOptions<IngestCorsOptions>().BindConfiguration(IngestCorsOptions.SectionName)
+            .Validate(o => o.AllowedOrigins.All(origin => origin == "*" || Uri.TryCreate(origin, UriKind.Absolute, out _)), "Ingest:Cors:AllowedOrigins entries must be absolute origins such as https://app.example.com, or *.")
+            .ValidateOnStart();
+        services.AddOptions<SpanQueueOptions>().BindConfiguration(SpanQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SpanPublisherOptions>().BindConfiguration(SpanPublisherOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var otlp = kestrel.ApplicationServices.GetRequiredService<IOptions<OtlpReceiverOptions>>().Value;
+            // OTLP/gRPC clients speak HTTP/2 cleartext with prior knowledge, so the gRPC port must be HTTP/2 only.
+            kestrel.Listen(builder.Configuration, otlp.GrpcPort, HttpProtocols.Http2);
+            kestrel.Listen(builder.Configuration, builder.Configuration.GetServerPort($"{OtlpReceiverOptions.SectionName}:{nameof(OtlpReceiverOptions.HttpPort)}", otlp.HttpPort), HttpProtocols.Http1AndHttp2);
+        });
+
+        services.AddGrpc();
+        // Applies to the decompressed message; over it the call fails with RESOURCE_EXHAUSTED and no RetryInfo.
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<OtlpReceiverOptions>>((grpc, otlp) => grpc.MaxReceiveMessageSize = otlp.Value.MaxRequestBytes);
+
+        services.AddCors(cors => cors.AddPolicy(OtlpHttpApi.CorsPolicy, _ => { }));
+        services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, OtlpCorsPolicyProvider>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new SpanPublisher(
+            builder.Configuration.GetConnectionString(MessagingConnectionName)
+                ?? throw new InvalidOperationException($"ConnectionStrings:{MessagingConnectionName} is not set; it must be an AMQP URI such as amqp://guest:guest@127.0.0.1:5672/."),
+            sp.GetRequiredService<IOptions<SpanQueueOptions>>(),
+            sp.GetRequiredService<IOptions<SpanPublisherOptions>>(),
+            sp.GetRequiredService<ILogger<SpanPublisher>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IngestTelemetry>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<IngestPipeline>();
+        services.AddHostedService<BrokerConnectionService>();
+        services.AddHealthChecks().AddCheck<MessagingHealthCheck>(MessagingConnectionName);
+        return builder;
+    }
+
+    public static WebApplication MapOtlpGrpcApi(this WebApplication app)
+    {
+        app.MapGrpcService<TraceIngestService>();
+        return app;
+    }
+}

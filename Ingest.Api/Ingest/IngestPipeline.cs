@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.Messaging.Publishing;
+using OtelStorage.Otlp.Splitting;
+using OtelStorage.Otlp.Validation;
+
+namespace Ingest.Api.Ingest;
+
+/// <summary>
+/// The protocol-independent ingest path: validate, split into messages, publish and wait for confirms.
+/// The answer is success only once the broker has confirmed every message (../shared/DESIGN.md, Durability contract).
+/// </summary>
+public sealed partial class IngestPipeline(
+    SpanPublisher publisher,
+    IngestTelemetry telemetry,
+    IOptions<SpanPublisherOptions> publisherOptions,
+    TimeProvider time,
+    ILogger<IngestPipeline> logger)
+{
+    private static readonly ExportTraceServiceResponse Success = new();
+
+    private readonly SpanPublisherOptions _publisherOptions = publisherOptions.Value;
+
+    public async Task<IngestResult> IngestAsync(ExportTraceServiceRequest request, IngestProtocol protocol, string tenant, CancellationToken cancellationToken)
+    {
+        var receivedAt = time.GetUtcNow();
+        var validation = SpanValidator.RemoveInvalidSpans(request);
+        telemetry.Received(protocol, validation.ReceivedSpans);
+
+        var response = Success;
+        if (validation.RejectedSpans > 0)
+        {
+            telemetry.Rejected(protocol, validation.RejectedSpans);
+            LogRejected(logger, validation.RejectedSpans, validation.ReceivedSpans, tenant, validation.FirstError);
+            response = new ExportTraceServiceResponse
+            {
+                PartialSuccess = new ExportTracePartialSuccess
+                {
+                    RejectedSpans = validation.RejectedSpans,
+                    ErrorMessage = $"{validation.RejectedSpans} of {validation.ReceivedSpans} spans were rejected; the first: {validation.FirstError}",
+                },
+            };
+        }
+
+        if (validation.AcceptedSpans == 0)
+        {
+            telemetry.Request(protocol, validation.RejectedSpans > 0 ? "partial_success" : "success");
+            return new IngestResult(IngestOutcome.Accepted, response, null, TimeSpan.Zero);
+        }
+
+        var batches = SpanBatchSplitter.Split(request, _publisherOptions.MaxMessageBytes);
+        var published = await publisher.PublishAsync(batches, tenant, receivedAt, cancellationToken);
+        switch (published.Outcome)
+        {
+            case PublishOutcome.Confirmed:
+                telemetry.Accepted(protocol, validation.AcceptedSpans);
+                telemetry.Request(protocol, validation.RejectedSpans > 0 ? "partial_success" : "success");
+                return new IngestResult(IngestOutcome.Accepted, response, null, TimeSpan.Zero);
+            case PublishOutcome.Throttled:
+                telemetry.Throttled(protocol, validation.AcceptedSpans);
+                telemetry.Request(protocol, "throttled");
+                LogThrottled(logger, validation.AcceptedSpans, tenant, published.Reason);
+                return new IngestResult(IngestOutcome.Throttled, Success, published.Reason, _publisherOptions.RetryAfter);
+            default:
+                telemetry.Unavailable(protocol, validation.AcceptedSpans);
+                telemetry.Request(protocol, "unavailable");
+                LogUnavailable(logger, validation.AcceptedSpans, tenant, published.Reason);
+                return new IngestResult(IngestOutcome.Unavailable, Success, published.Reason, _publisherOptions.RetryAfter);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Rejected} of {Received} spans for tenant {Tenant}: {FirstError}")]
+    private static partial void LogRejected(ILogger logger, int rejected, int received, string tenant, string? firstError);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Throttled {Spans} spans for tenant {Tenant}: {Reason}")]
+    private static partial void LogThrottled(ILogger logger, int spans, string tenant, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Spans} spans for tenant {Tenant} as unavailable: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, int spans, string tenant, string? reason);
+}

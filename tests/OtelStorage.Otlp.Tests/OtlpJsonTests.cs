@@ -1,0 +1,130 @@
+using System.Text;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Trace.V1;
+using OtelStorage.Otlp.Json;
+using Xunit;
+
+namespace OtelStorage.Otlp.Tests;
+
+public sealed class OtlpJsonTests
+{
+    /// <summary>
+    /// Hand-written OTLP JSON as exporters send it: hex IDs in upper and lower case, 64-bit integers as strings and
+    /// as numbers, enums as names and as integers, snake_case as well as lowerCamelCase keys, and unknown fields.
+    /// </summary>
+    public const string HandWritten = """
+        {
+          "resourceSpans": [{
+            "resource": { "attributes": [{ "key": "service.name", "value": { "stringValue": "checkout" } }], "futureField": 1 },
+            "schemaUrl": "https://opentelemetry.io/schemas/1.30.0",
+            "scope_spans": [{
+              "scope": { "name": "manual", "version": "0.1" },
+              "spans": [
+                {
+                  "traceId": "5B8EFFF798038103D269B633813FC60C",
+                  "spanId": "EEE19B7EC3C1B174",
+                  "parentSpanId": "eee19b7ec3c1b173",
+                  "traceState": "k=v",
+                  "flags": 257,
+                  "name": "GET /cart",
+                  "kind": "SPAN_KIND_SERVER",
+                  "startTimeUnixNano": "1764057600000000000",
+                  "end_time_unix_nano": 1764057600250000000,
+                  "attributes": [
+                    { "key": "http.response.status_code", "value": { "intValue": "200" } },
+                    { "key": "retries", "value": { "intValue": 3 } },
+                    { "key": "payload", "value": { "bytesValue": "AQID" } },
+                    { "key": "tags", "value": { "arrayValue": { "values": [{ "stringValue": "a" }, { "boolValue": true }] } } },
+                    { "key": "map", "value": { "kvlistValue": { "values": [{ "key": "x", "value": { "doubleValue": 1.5 } }] } } }
+                  ],
+                  "events": [{ "timeUnixNano": "1764057600100000000", "name": "checkpoint", "attributes": [] }],
+                  "links": [{ "trace_id": "0af7651916cd43dd8448eb211c80319c", "span_id": "B7AD6B7169203331", "traceState": "l=1", "flags": 1 }],
+                  "status": { "code": 2, "message": "failed" },
+                  "somethingNew": { "nested": [1, 2, 3] }
+                },
+                {
+                  "traceId": "5b8efff798038103d269b633813fc60c",
+                  "spanId": "eee19b7ec3c1b173",
+                  "name": "root",
+                  "kind": 1,
+                  "startTimeUnixNano": 1764057600000000000,
+                  "endTimeUnixNano": "1764057600300000000",
+                  "status": { "code": "STATUS_CODE_OK" }
+                }
+              ]
+            }]
+          }]
+        }
+        """;
+
+    [Fact]
+    public void HandWrittenJsonDecodesWithHexIdsNamedEnumsAndStringOrNumberIntegers()
+    {
+        var request = OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(HandWritten));
+
+        var resourceSpans = Assert.Single(request.ResourceSpans);
+        Assert.Equal("checkout", resourceSpans.Resource.Attributes[0].Value.StringValue);
+        Assert.Equal("https://opentelemetry.io/schemas/1.30.0", resourceSpans.SchemaUrl);
+        var scope = Assert.Single(resourceSpans.ScopeSpans);
+        Assert.Equal("manual", scope.Scope.Name);
+        var span = scope.Spans[0];
+        Assert.Equal("5b8efff798038103d269b633813fc60c", Convert.ToHexStringLower(span.TraceId.Span));
+        Assert.Equal("eee19b7ec3c1b174", Convert.ToHexStringLower(span.SpanId.Span));
+        Assert.Equal("eee19b7ec3c1b173", Convert.ToHexStringLower(span.ParentSpanId.Span));
+        Assert.Equal("k=v", span.TraceState);
+        Assert.Equal(257u, span.Flags);
+        Assert.Equal(Span.Types.SpanKind.Server, span.Kind);
+        Assert.Equal(1764057600000000000ul, span.StartTimeUnixNano);
+        Assert.Equal(1764057600250000000ul, span.EndTimeUnixNano);
+        Assert.Equal(200, span.Attributes[0].Value.IntValue);
+        Assert.Equal(3, span.Attributes[1].Value.IntValue);
+        Assert.Equal(new byte[] { 1, 2, 3 }, span.Attributes[2].Value.BytesValue.ToByteArray());
+        Assert.True(span.Attributes[3].Value.ArrayValue.Values[1].BoolValue);
+        Assert.Equal(1.5, span.Attributes[4].Value.KvlistValue.Values[0].Value.DoubleValue);
+        Assert.Equal("checkpoint", Assert.Single(span.Events).Name);
+        var link = Assert.Single(span.Links);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", Convert.ToHexStringLower(link.TraceId.Span));
+        Assert.Equal("b7ad6b7169203331", Convert.ToHexStringLower(link.SpanId.Span));
+        Assert.Equal("l=1", link.TraceState);
+        Assert.Equal(Status.Types.StatusCode.Error, span.Status.Code);
+        Assert.Equal("failed", span.Status.Message);
+
+        var root = scope.Spans[1];
+        Assert.True(root.ParentSpanId.IsEmpty);
+        Assert.Equal(Span.Types.SpanKind.Internal, root.Kind);
+        Assert.Equal(Status.Types.StatusCode.Ok, root.Status.Code);
+    }
+
+    [Fact]
+    public void FormattedRequestRoundTripsWithHexIds()
+    {
+        var request = OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(HandWritten));
+
+        var json = OtlpJson.FormatRequest(request);
+
+        Assert.Contains("\"traceId\":\"5b8efff798038103d269b633813fc60c\"", json);
+        Assert.Equal(request, OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Theory]
+    [InlineData("not json", "not valid JSON")]
+    [InlineData("[1,2]", "must be a JSON object")]
+    [InlineData("""{"resourceSpans":{}}""", "resourceSpans must be an array")]
+    [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}""", "resourceSpans[0].scopeSpans[0].spans[0].traceId must be a hex string")]
+    [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]}""", "not an OTLP ExportTraceServiceRequest")]
+    public void UndecodableJsonSaysWhatIsWrong(string json, string expected)
+    {
+        var error = Assert.Throws<OtlpJsonException>(() => OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void SuccessResponseIsAnEmptyObjectAndPartialSuccessUsesStringInt64()
+    {
+        Assert.Equal("{}", Encoding.UTF8.GetString(OtlpJson.FormatResponse(new ExportTraceServiceResponse())));
+
+        var partial = new ExportTraceServiceResponse { PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = 2, ErrorMessage = "bad" } };
+        Assert.Equal("""{"partialSuccess":{"rejectedSpans":"2","errorMessage":"bad"}}""", Encoding.UTF8.GetString(OtlpJson.FormatResponse(partial)));
+    }
+}
