@@ -9,14 +9,17 @@ public interface IObjectStore
     /// <summary>Reads a whole object, or returns null when it does not exist.</summary>
     Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Reads <paramref name="length"/> bytes from <paramref name="offset"/>.</summary>
+    /// <summary>Reads <paramref name="length"/> bytes from <paramref name="offset"/> (fewer only at the end of the object).</summary>
     Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken);
 
     /// <summary>Writes (or overwrites) an object. Once the task completes the object is durable.</summary>
     Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>Lists objects whose key starts with <paramref name="prefix"/>, in key order.</summary>
-    IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+    /// <summary>
+    /// Lists objects whose key starts with <paramref name="prefix"/>, in ordinal key order, beginning after
+    /// <paramref name="startAfter"/> when it is set.
+    /// </summary>
+    IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, CancellationToken cancellationToken);
 
     /// <summary>Deletes an object. Deleting a missing object is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -9,7 +10,8 @@ namespace OtelStorage.Storage.ObjectStore;
 
 /// <summary>
 /// <see cref="IObjectStore"/> over AWSSDK.S3. Works with AWS S3, MinIO and s3rver. The SDK's own retry
-/// (standard mode, exponential backoff) handles transient errors.
+/// (standard mode: exponential backoff with jitter, 5 retries) handles transient errors such as throttling, 5xx
+/// and dropped connections; callers that must not give up (the batcher) retry whole operations on top.
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
@@ -65,14 +67,16 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         // s3rver stores aws-chunked framing as the body unless chunk encoding is off (PLATFORM.md).
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        using var stream = MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         var request = new PutObjectRequest { BucketName = _bucket, Key = key, InputStream = stream, UseChunkEncoding = false, AutoCloseStream = false };
         await _client.PutObjectAsync(request, cancellationToken);
     }
 
-    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix };
+        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix, StartAfter = startAfter };
         ListObjectsV2Response response;
         do
         {

@@ -1,0 +1,82 @@
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.Storage.ObjectStore;
+
+namespace OtelStorage.Storage.Blocks;
+
+/// <summary>A block encoded in memory, ready for <see cref="BlockStore.WriteAsync"/>.</summary>
+public sealed record EncodedBlock(BlockMeta Meta, ReadOnlyMemory<byte> Data, ReadOnlyMemory<byte> Index);
+
+/// <summary>Settings for building blocks.</summary>
+public sealed record BlockBuildOptions
+{
+    /// <summary>Spans per Parquet row group: what a trace lookup fetches with one ranged GET.</summary>
+    public int RowGroupSpans { get; init; } = 10_000;
+
+    /// <summary>Bloom filter false-positive rate.</summary>
+    public double BloomFalsePositiveRate { get; init; } = 0.005;
+
+    /// <summary>
+    /// Zstd effort. Parquet.Net's default, SmallestSize, is about 100 times slower (PLATFORM.md); Optimal is the
+    /// write-path balance. Compaction may choose SmallestSize, where time matters less.
+    /// </summary>
+    public System.IO.Compression.CompressionLevel Compression { get; init; } = System.IO.Compression.CompressionLevel.Optimal;
+}
+
+/// <summary>Accumulates one tenant's spans, then encodes them as a block.</summary>
+public interface IBlockBuilder
+{
+    string Tenant { get; }
+
+    int SpanCount { get; }
+
+    /// <summary>Adds every span of a request. The builder may keep and mutate the request; do not reuse it.</summary>
+    void Add(ExportTraceServiceRequest request);
+
+    /// <summary>Encodes the spans added so far as a block with <paramref name="blockId"/>.</summary>
+    Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads the objects of blocks written in one format version.</summary>
+public interface IBlockReader
+{
+    /// <summary>Reads and parses the index object (bloom, row-group table, footer). Cache the result per block.</summary>
+    Task<BlockIndex> ReadIndexAsync(BlockMeta meta, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The spans of one trace in the block, in (trace ID, start time) order; empty when absent. Checks the bloom
+    /// filter first, then fetches only the row group(s) whose trace-ID bounds cover the ID, with one ranged GET each.
+    /// </summary>
+    Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <see cref="SpanQuery.Limit"/> spans matching <paramref name="query"/>, newest first
+    /// (<see cref="StoredSpan.NewestFirst"/>). Promoted columns are filtered before spans are decoded.
+    /// </summary>
+    Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Every span of the block in stored order, one row group at a time (for compaction and tests).</summary>
+    IAsyncEnumerable<StoredSpan> ReadAllAsync(BlockMeta meta, CancellationToken cancellationToken);
+}
+
+/// <summary>One on-store format version: how to build its blocks and how to read them.</summary>
+public interface IBlockEncoding
+{
+    string Version { get; }
+
+    IBlockBuilder CreateBuilder(string tenant, BlockBuildOptions options);
+
+    IBlockReader CreateReader(IObjectStore store, BlockKeys keys);
+}
+
+/// <summary>The switch from a meta.json <c>formatVersion</c> to its encoding, so v2 can sit beside v1.</summary>
+public static class BlockEncodings
+{
+    /// <summary>The version new blocks are written in.</summary>
+    public static IBlockEncoding Current => V1.V1Encoding.Instance;
+
+    public static IBlockEncoding FromVersion(string version) => version switch
+    {
+        V1.V1Encoding.VersionName => V1.V1Encoding.Instance,
+        _ => throw new NotSupportedException($"block format '{version}' is not supported by this build (supported: {V1.V1Encoding.VersionName})"),
+    };
+}

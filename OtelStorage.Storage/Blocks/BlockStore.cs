@@ -1,0 +1,154 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
+using OtelStorage.Storage.ObjectStore;
+
+namespace OtelStorage.Storage.Blocks;
+
+/// <summary>
+/// Blocks over an <see cref="IObjectStore"/>: the backend over (tenant, block ID, object name). It lists
+/// committed blocks, reads meta.json, writes blocks with the commit protocol (data and index, then meta.json) and
+/// routes reads to the block's format version through <see cref="BlockEncodings.FromVersion"/>.
+/// </summary>
+public sealed class BlockStore
+{
+    private readonly IObjectStore _store;
+
+    public BlockStore(IObjectStore store, IOptions<ObjectStoreOptions> options)
+        : this(store, new BlockKeys(options.Value.Prefix))
+    {
+    }
+
+    public BlockStore(IObjectStore store, BlockKeys keys)
+    {
+        _store = store;
+        Keys = keys;
+    }
+
+    public BlockKeys Keys { get; }
+
+    /// <summary>
+    /// IDs of the tenant's committed blocks (those with meta.json), oldest first. With <paramref name="createdAfter"/>,
+    /// the listing starts at that instant's block IDs, which are time-sortable.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListBlockIdsAsync(string tenant, DateTimeOffset? createdAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var tenantPrefix = Keys.Tenant(tenant);
+        var startAfter = createdAfter is { } t ? tenantPrefix + BlockId.MinFor(t) : null;
+        await foreach (var o in _store.ListAsync(tenantPrefix, startAfter, cancellationToken))
+        {
+            if (Keys.TryParse(tenant, o.Key, out var blockId, out var name) && name == BlockKeys.MetaName)
+            {
+                yield return blockId;
+            }
+        }
+    }
+
+    /// <summary>The meta.json of every committed block of the tenant, oldest first. Blocks deleted meanwhile are skipped.</summary>
+    public async IAsyncEnumerable<BlockMeta> ListBlocksAsync(string tenant, DateTimeOffset? createdAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var id in ListBlockIdsAsync(tenant, createdAfter, cancellationToken))
+        {
+            if (await ReadMetaAsync(tenant, id, cancellationToken) is { } meta)
+            {
+                yield return meta;
+            }
+        }
+    }
+
+    /// <summary>Tenants that have at least one object, in key order. Lists every key, so use it for background work only.</summary>
+    public async IAsyncEnumerable<string> ListTenantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? last = null;
+        await foreach (var o in _store.ListAsync(Keys.Root, null, cancellationToken))
+        {
+            var rest = o.Key.AsSpan(Keys.Root.Length);
+            var slash = rest.IndexOf('/');
+            if (slash > 0 && rest[..slash].ToString() is var tenant && tenant != last && TenantId.IsValid(tenant))
+            {
+                last = tenant;
+                yield return tenant;
+            }
+        }
+    }
+
+    /// <summary>A block's meta.json, or null when the block is not committed (or gone).</summary>
+    public async Task<BlockMeta?> ReadMetaAsync(string tenant, string blockId, CancellationToken cancellationToken)
+    {
+        var bytes = await _store.ReadAsync(Keys.Meta(tenant, blockId), cancellationToken);
+        return bytes is null ? null : BlockMeta.FromJson(bytes);
+    }
+
+    /// <summary>The reader for the block's format version.</summary>
+    public IBlockReader ReaderFor(BlockMeta meta) => BlockEncodings.FromVersion(meta.FormatVersion).CreateReader(_store, Keys);
+
+    /// <summary>Reads a block's index (bloom filter, row-group table, footer); cache it per block.</summary>
+    public Task<BlockIndex> ReadIndexAsync(BlockMeta meta, CancellationToken cancellationToken) => ReaderFor(meta).ReadIndexAsync(meta, cancellationToken);
+
+    /// <inheritdoc cref="IBlockReader.FindTraceAsync"/>
+    public Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken) =>
+        ReaderFor(meta).FindTraceAsync(meta, index, traceId, cancellationToken);
+
+    /// <inheritdoc cref="IBlockReader.SearchAsync"/>
+    public Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken) =>
+        ReaderFor(meta).SearchAsync(meta, index, query, cancellationToken);
+
+    /// <inheritdoc cref="IBlockReader.ReadAllAsync"/>
+    public IAsyncEnumerable<StoredSpan> ReadAllAsync(BlockMeta meta, CancellationToken cancellationToken) =>
+        ReaderFor(meta).ReadAllAsync(meta, cancellationToken);
+
+    /// <summary>
+    /// Writes a block: data and index first (in parallel), then meta.json, the commit point. If this throws, the
+    /// block is not committed; writing the same block again overwrites its own partial objects.
+    /// </summary>
+    public async Task WriteAsync(EncodedBlock block, CancellationToken cancellationToken)
+    {
+        var (tenant, id) = (block.Meta.Tenant, block.Meta.BlockId);
+        await Task.WhenAll(
+            _store.WriteAsync(Keys.Data(tenant, id), block.Data, cancellationToken),
+            _store.WriteAsync(Keys.Index(tenant, id), block.Index, cancellationToken));
+        await _store.WriteAsync(Keys.Meta(tenant, id), block.Meta.ToJson(), cancellationToken);
+    }
+
+    /// <summary>Deletes a block: meta.json first, so it stops being visible before its data goes.</summary>
+    public async Task DeleteAsync(string tenant, string blockId, CancellationToken cancellationToken)
+    {
+        await _store.DeleteAsync(Keys.Meta(tenant, blockId), cancellationToken);
+        await _store.DeleteAsync(Keys.Index(tenant, blockId), cancellationToken);
+        await _store.DeleteAsync(Keys.Data(tenant, blockId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Blocks with objects but no meta.json whose ID is older than <paramref name="olderThan"/>: left by writes
+    /// interrupted before the commit. Readers never see them; <see cref="DeleteAsync"/> cleans them.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListOrphansAsync(string tenant, DateTimeOffset olderThan, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? current = null;
+        var committed = false;
+        await foreach (var o in _store.ListAsync(Keys.Tenant(tenant), null, cancellationToken))
+        {
+            if (!Keys.TryParse(tenant, o.Key, out var blockId, out var name))
+            {
+                continue;
+            }
+
+            if (blockId != current)
+            {
+                if (current is not null && !committed && BlockId.GetTime(current) < olderThan)
+                {
+                    yield return current;
+                }
+
+                current = blockId;
+                committed = false;
+            }
+
+            committed |= name == BlockKeys.MetaName;
+        }
+
+        if (current is not null && !committed && BlockId.GetTime(current) < olderThan)
+        {
+            yield return current;
+        }
+    }
+}

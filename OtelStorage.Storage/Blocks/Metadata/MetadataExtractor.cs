@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+
+namespace OtelStorage.Storage.Blocks.Metadata;
+
+/// <summary>The fields of one span the extractor needs.</summary>
+public readonly record struct SpanFacts(
+    ReadOnlyMemory<byte> TraceId,
+    ReadOnlyMemory<byte> SpanId,
+    ReadOnlyMemory<byte> ParentSpanId,
+    string Service,
+    string Operation,
+    int Kind,
+    bool IsError,
+    long DurationNanos);
+
+/// <summary>What <see cref="MetadataExtractor"/> found in one block.</summary>
+public sealed record ExtractedMetadata(
+    IReadOnlyList<DependencyEdge> Dependencies,
+    IReadOnlyList<ServiceStatistics> Services,
+    IReadOnlyList<OperationStatistics> Operations,
+    long TraceCount);
+
+/// <summary>
+/// Derives service dependencies and per-service and per-operation statistics from a block's spans, so Query.Api
+/// answers <c>/services</c> and <c>/dependencies</c> from meta.json without scanning spans. An edge needs both
+/// the parent and the child span in the same block; the batcher's blocks hold whole requests, so a trace split
+/// across blocks loses only the edges that cross the split.
+/// </summary>
+public static class MetadataExtractor
+{
+    private const int KindServer = 2;
+    private const int KindConsumer = 5;
+
+    public static ExtractedMetadata Extract(IReadOnlyList<SpanFacts> spans)
+    {
+        var serviceOfSpan = new Dictionary<(UInt128 Trace, ulong Span), string>(spans.Count);
+        var traces = new HashSet<UInt128>();
+        foreach (var s in spans)
+        {
+            var trace = TraceKey(s.TraceId.Span);
+            traces.Add(trace);
+            serviceOfSpan[(trace, SpanKey(s.SpanId.Span))] = s.Service;
+        }
+
+        var edges = new Dictionary<(string, string), DependencyEdge>();
+        var services = new Dictionary<string, ServiceStatistics>(StringComparer.Ordinal);
+        var operations = new Dictionary<(string, string, int), OperationStatistics>();
+        foreach (var s in spans)
+        {
+            var op = GetOrAdd(operations, (s.Service, s.Operation, s.Kind), k => new OperationStatistics { Service = k.Item1, Operation = k.Item2, Kind = k.Item3 });
+            Count(ref op, s);
+
+            var isRoot = s.ParentSpanId.IsEmpty;
+            string? parentService = null;
+            if (!isRoot)
+            {
+                serviceOfSpan.TryGetValue((TraceKey(s.TraceId.Span), SpanKey(s.ParentSpanId.Span)), out parentService);
+            }
+
+            if (isRoot || s.Kind is KindServer or KindConsumer)
+            {
+                var svc = GetOrAdd(services, s.Service, k => new ServiceStatistics { Service = k });
+                svc.RequestCount++;
+                svc.ErrorCount += s.IsError ? 1 : 0;
+                svc.Duration.Add(s.DurationNanos);
+            }
+
+            if (parentService is not null && !string.Equals(parentService, s.Service, StringComparison.Ordinal))
+            {
+                var edge = GetOrAdd(edges, (parentService, s.Service), k => new DependencyEdge { Parent = k.Item1, Child = k.Item2 });
+                edge.CallCount++;
+                edge.ErrorCount += s.IsError ? 1 : 0;
+                edge.Duration.Add(s.DurationNanos);
+            }
+        }
+
+        foreach (var e in edges.Values)
+        {
+            e.Duration.ComputePercentiles();
+        }
+
+        foreach (var s in services.Values)
+        {
+            s.Duration.ComputePercentiles();
+        }
+
+        foreach (var o in operations.Values)
+        {
+            o.Duration.ComputePercentiles();
+        }
+
+        return new ExtractedMetadata(
+            [.. edges.Values.OrderBy(e => e.Parent, StringComparer.Ordinal).ThenBy(e => e.Child, StringComparer.Ordinal)],
+            [.. services.Values.OrderBy(s => s.Service, StringComparer.Ordinal)],
+            [.. operations.Values.OrderBy(o => o.Service, StringComparer.Ordinal).ThenBy(o => o.Operation, StringComparer.Ordinal).ThenBy(o => o.Kind)],
+            traces.Count);
+    }
+
+    private static void Count(ref OperationStatistics op, in SpanFacts s)
+    {
+        op.RequestCount++;
+        op.ErrorCount += s.IsError ? 1 : 0;
+        op.Duration.Add(s.DurationNanos);
+    }
+
+    private static TValue GetOrAdd<TKey, TValue>(Dictionary<TKey, TValue> map, TKey key, Func<TKey, TValue> create)
+        where TKey : notnull
+    {
+        if (!map.TryGetValue(key, out var value))
+        {
+            value = create(key);
+            map[key] = value;
+        }
+
+        return value;
+    }
+
+    internal static UInt128 TraceKey(ReadOnlySpan<byte> id) =>
+        id.Length == 16 ? BinaryPrimitives.ReadUInt128BigEndian(id) : (UInt128)(ulong)id.Length << 64 | (ulong)FallbackHash(id);
+
+    internal static ulong SpanKey(ReadOnlySpan<byte> id) =>
+        id.Length == 8 ? BinaryPrimitives.ReadUInt64BigEndian(id) : (ulong)FallbackHash(id);
+
+    // Ingest validates ID lengths; this only keeps the extractor total for malformed input.
+    private static long FallbackHash(ReadOnlySpan<byte> id)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(id);
+        return hash.ToHashCode();
+    }
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using OpenTelemetry.Proto.Common.V1;
+using OtelStorage.Storage.ObjectStore;
+using Parquet;
+
+namespace OtelStorage.Storage.Blocks.V1;
+
+internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlockReader
+{
+    private static ReadOnlyMemory<byte> HeadMagic { get; } = "PAR1"u8.ToArray();
+
+    public async Task<BlockIndex> ReadIndexAsync(BlockMeta meta, CancellationToken cancellationToken)
+    {
+        var bytes = await store.ReadAsync(keys.Index(meta.Tenant, meta.BlockId), cancellationToken)
+            ?? throw new FileNotFoundException($"index object of committed block {meta.Tenant}/{meta.BlockId} is missing");
+        return BlockIndex.Deserialize(bytes);
+    }
+
+    public async Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken)
+    {
+        if (!index.MayContain(traceId.Span))
+        {
+            return [];
+        }
+
+        var key = V1Rows.TraceKey(traceId.Span);
+        var groups = Enumerable.Range(0, index.RowGroups.Count).Where(g => index.RowGroups[g].MayContainTrace(key)).ToList();
+        if (groups.Count == 0)
+        {
+            return [];
+        }
+
+        var dataKey = keys.Data(meta.Tenant, meta.BlockId);
+        var fetches = groups.Select(async g =>
+        {
+            var rg = index.RowGroups[g];
+            return (rg.Offset, (ReadOnlyMemory<byte>)await store.ReadRangeAsync(dataKey, rg.Offset, rg.Length, cancellationToken));
+        });
+        var segments = new List<(long, ReadOnlyMemory<byte>)>(await Task.WhenAll(fetches))
+        {
+            (0, HeadMagic),
+            (index.DataLength - index.FooterBytes.Length, index.FooterBytes),
+        };
+
+        var result = new List<StoredSpan>();
+        await using var reader = await ParquetReader.CreateAsync(new SparseReadStream(index.DataLength, segments), cancellationToken: cancellationToken);
+        foreach (var g in groups)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var ids = await V1Rows.ReadTraceIdsAsync(group, cancellationToken);
+            var first = Array.FindIndex(ids, id => id.AsSpan().SequenceEqual(traceId.Span));
+            if (first < 0)
+            {
+                continue;
+            }
+
+            var rows = await V1Rows.ReadAllAsync(group, null, cancellationToken);
+            for (var i = first; i < rows.Count && rows.TraceId[i].AsSpan().SequenceEqual(traceId.Span); i++)
+            {
+                result.Add(rows.ToStoredSpan(i, meta.BlockId));
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken)
+    {
+        if (!query.MayMatch(meta) || query.Limit <= 0)
+        {
+            return [];
+        }
+
+        var groups = Enumerable.Range(0, index.RowGroups.Count)
+            .Where(g => index.RowGroups[g].MaxStartTimeUnixNano >= query.StartUnixNano && index.RowGroups[g].MinStartTimeUnixNano <= query.EndUnixNano)
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return [];
+        }
+
+        // Rows are sorted by trace ID, so every row group spans the block's whole time range: a scan reads them all,
+        // and one GET of the object is cheaper than a ranged GET per row group.
+        var data = await store.ReadAsync(keys.Data(meta.Tenant, meta.BlockId), cancellationToken)
+            ?? throw new FileNotFoundException($"data object of committed block {meta.Tenant}/{meta.BlockId} is missing");
+        using var stream = new MemoryStream(data, writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        var matches = new List<StoredSpan>();
+        foreach (var g in groups)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var columns = await V1Rows.ReadFilterColumnsAsync(group, cancellationToken);
+            var candidates = new List<int>();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                if (Matches(columns, i, query))
+                {
+                    candidates.Add(i);
+                }
+            }
+
+            if (candidates.Count == 0)
+            {
+                continue;
+            }
+
+            // Newest first within the group; ties are broken after decoding by the full comparer.
+            candidates.Sort((a, b) => ((ulong)columns.Start[b]).CompareTo((ulong)columns.Start[a]));
+            var rows = await V1Rows.ReadAllAsync(group, columns, cancellationToken);
+            var taken = 0;
+            ulong? cutoff = null;
+            foreach (var i in candidates)
+            {
+                // Keep every row tied with the last taken start time, so the final order does not depend on row order.
+                if (taken >= query.Limit && (ulong)rows.Start[i] != cutoff)
+                {
+                    break;
+                }
+
+                var span = rows.ToStoredSpan(i, meta.BlockId);
+                if (query.Attributes.Count > 0 && !AttributesMatch(span, query.Attributes))
+                {
+                    continue;
+                }
+
+                matches.Add(span);
+                taken++;
+                cutoff = (ulong)rows.Start[i];
+            }
+        }
+
+        matches.Sort(StoredSpan.NewestFirst);
+        return matches.Count > query.Limit ? matches.GetRange(0, query.Limit) : matches;
+    }
+
+    public async IAsyncEnumerable<StoredSpan> ReadAllAsync(BlockMeta meta, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var data = await store.ReadAsync(keys.Data(meta.Tenant, meta.BlockId), cancellationToken)
+            ?? throw new FileNotFoundException($"data object of committed block {meta.Tenant}/{meta.BlockId} is missing");
+        using var stream = new MemoryStream(data, writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var rows = await V1Rows.ReadAllAsync(group, null, cancellationToken);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                yield return rows.ToStoredSpan(i, meta.BlockId);
+            }
+        }
+    }
+
+    private static bool Matches(V1Rows r, int i, SpanQuery q)
+    {
+        var start = (ulong)r.Start[i];
+        if (start < q.StartUnixNano || start > q.EndUnixNano)
+        {
+            return false;
+        }
+
+        if ((q.MinDurationNanos is { } min && r.Duration[i] < min) || (q.MaxDurationNanos is { } max && r.Duration[i] > max))
+        {
+            return false;
+        }
+
+        if ((q.Service is not null && !string.Equals(r.ServiceName[i], q.Service, StringComparison.Ordinal))
+            || (q.SpanName is not null && !string.Equals(r.Name[i], q.SpanName, StringComparison.Ordinal))
+            || (q.StatusCode is { } status && r.StatusCode[i] != status)
+            || (q.Kind is { } kind && r.Kind[i] != kind))
+        {
+            return false;
+        }
+
+        // Promoted attributes pre-filter; the decoded span is checked exactly afterwards.
+        foreach (var (key, value) in q.Attributes)
+        {
+            var ok = V1Schema.PromotedColumnFor(key) switch
+            {
+                "http_method" => r.HttpMethod[i] == value,
+                "http_status_code" => r.HttpStatusCode[i].ToString(CultureInfo.InvariantCulture) == value,
+                "http_route" => r.HttpRoute[i] == value,
+                "db_system" => r.DbSystem[i] == value,
+                _ => key != "service.name" || r.ServiceName[i] == value,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AttributesMatch(StoredSpan span, IReadOnlyList<KeyValuePair<string, string>> wanted)
+    {
+        foreach (var (key, value) in wanted)
+        {
+            if (!Has(span.Span.Attributes, key, value) && !Has(span.Resource?.Attributes, key, value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+
+        static bool Has(IEnumerable<KeyValue>? attributes, string key, string value)
+        {
+            if (attributes is null)
+            {
+                return false;
+            }
+
+            foreach (var kv in attributes)
+            {
+                if (kv.Key == key && AttributeText.Format(kv.Value) == value)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using OpenTelemetry.Proto.Trace.V1;
+using Parquet;
+
+namespace OtelStorage.Storage.Blocks.V1;
+
+/// <summary>The columns of one v1 row group in memory, and the conversion of rows back to OTLP.</summary>
+internal sealed class V1Rows
+{
+    private readonly Dictionary<byte[], (OpenTelemetry.Proto.Resource.V1.Resource? Resource, string SchemaUrl)> _resources = new(ByteArrayComparer.Instance);
+    private readonly Dictionary<byte[], (OpenTelemetry.Proto.Common.V1.InstrumentationScope? Scope, string SchemaUrl)> _scopes = new(ByteArrayComparer.Instance);
+
+    public int Count { get; private init; }
+
+    public long[] Start { get; private set; } = [];
+
+    public long[] Duration { get; private set; } = [];
+
+    public string[] ServiceName { get; private set; } = [];
+
+    public string[] Name { get; private set; } = [];
+
+    public int[] Kind { get; private set; } = [];
+
+    public int[] StatusCode { get; private set; } = [];
+
+    public string[] HttpMethod { get; private set; } = [];
+
+    public int[] HttpStatusCode { get; private set; } = [];
+
+    public string[] HttpRoute { get; private set; } = [];
+
+    public string[] DbSystem { get; private set; } = [];
+
+    public byte[][] TraceId { get; private set; } = [];
+
+    public byte[][] SpanId { get; private set; } = [];
+
+    public byte[][] ParentSpanId { get; private set; } = [];
+
+    public string[] TraceState { get; private set; } = [];
+
+    public int[] Flags { get; private set; } = [];
+
+    public byte[][] Resource { get; private set; } = [];
+
+    public byte[][] Scope { get; private set; } = [];
+
+    public byte[][] SpanRest { get; private set; } = [];
+
+    /// <summary>Reads the columns search filters on.</summary>
+    public static async Task<V1Rows> ReadFilterColumnsAsync(ParquetRowGroupReader group, CancellationToken cancellationToken)
+    {
+        var n = checked((int)group.RowCount);
+        var rows = new V1Rows { Count = n };
+        rows.Start = await ReadAsync<long>(group, V1Schema.StartTime, n, cancellationToken);
+        rows.Duration = await ReadAsync<long>(group, V1Schema.Duration, n, cancellationToken);
+        rows.ServiceName = await ReadStringsAsync(group, V1Schema.ServiceName, n, cancellationToken);
+        rows.Name = await ReadStringsAsync(group, V1Schema.Name, n, cancellationToken);
+        rows.Kind = await ReadAsync<int>(group, V1Schema.Kind, n, cancellationToken);
+        rows.StatusCode = await ReadAsync<int>(group, V1Schema.StatusCode, n, cancellationToken);
+        rows.HttpMethod = await ReadStringsAsync(group, V1Schema.HttpMethod, n, cancellationToken);
+        rows.HttpStatusCode = await ReadAsync<int>(group, V1Schema.HttpStatusCode, n, cancellationToken);
+        rows.HttpRoute = await ReadStringsAsync(group, V1Schema.HttpRoute, n, cancellationToken);
+        rows.DbSystem = await ReadStringsAsync(group, V1Schema.DbSystem, n, cancellationToken);
+        return rows;
+    }
+
+    /// <summary>Reads the trace ID column alone, for lookups.</summary>
+    public static async Task<byte[][]> ReadTraceIdsAsync(ParquetRowGroupReader group, CancellationToken cancellationToken) =>
+        await ReadBytesAsync(group, V1Schema.TraceId, checked((int)group.RowCount), cancellationToken);
+
+    /// <summary>Reads every column needed to rebuild spans (after the filter columns, or alone).</summary>
+    public static async Task<V1Rows> ReadAllAsync(ParquetRowGroupReader group, V1Rows? filterColumns, CancellationToken cancellationToken)
+    {
+        var rows = filterColumns ?? await ReadFilterColumnsAsync(group, cancellationToken);
+        var n = rows.Count;
+        rows.TraceId = await ReadBytesAsync(group, V1Schema.TraceId, n, cancellationToken);
+        rows.SpanId = await ReadBytesAsync(group, V1Schema.SpanId, n, cancellationToken);
+        rows.ParentSpanId = await ReadBytesAsync(group, V1Schema.ParentSpanId, n, cancellationToken);
+        rows.TraceState = await ReadStringsAsync(group, V1Schema.TraceState, n, cancellationToken);
+        rows.Flags = await ReadAsync<int>(group, V1Schema.Flags, n, cancellationToken);
+        rows.Resource = await ReadBytesAsync(group, V1Schema.Resource, n, cancellationToken);
+        rows.Scope = await ReadBytesAsync(group, V1Schema.Scope, n, cancellationToken);
+        rows.SpanRest = await ReadBytesAsync(group, V1Schema.SpanRest, n, cancellationToken);
+        return rows;
+    }
+
+    /// <summary>Rebuilds row <paramref name="i"/> as OTLP, byte-for-byte equal to what was written.</summary>
+    public StoredSpan ToStoredSpan(int i, string blockId)
+    {
+        var span = Span.Parser.ParseFrom(SpanRest[i]);
+        span.TraceId = UnsafeByteOperations.UnsafeWrap(TraceId[i]);
+        span.SpanId = UnsafeByteOperations.UnsafeWrap(SpanId[i]);
+        span.ParentSpanId = UnsafeByteOperations.UnsafeWrap(ParentSpanId[i]);
+        span.StartTimeUnixNano = unchecked((ulong)Start[i]);
+        span.EndTimeUnixNano = unchecked((ulong)Start[i] + (ulong)Duration[i]);
+        span.Name = Name[i];
+        span.Kind = (Span.Types.SpanKind)Kind[i];
+        span.TraceState = TraceState[i];
+        span.Flags = unchecked((uint)Flags[i]);
+
+        if (!_resources.TryGetValue(Resource[i], out var resource))
+        {
+            var rs = ResourceSpans.Parser.ParseFrom(Resource[i]);
+            resource = (rs.Resource, rs.SchemaUrl);
+            _resources[Resource[i]] = resource;
+        }
+
+        if (!_scopes.TryGetValue(Scope[i], out var scope))
+        {
+            var ss = ScopeSpans.Parser.ParseFrom(Scope[i]);
+            scope = (ss.Scope, ss.SchemaUrl);
+            _scopes[Scope[i]] = scope;
+        }
+
+        return new StoredSpan
+        {
+            Resource = resource.Resource,
+            ResourceSchemaUrl = resource.SchemaUrl,
+            Scope = scope.Scope,
+            ScopeSchemaUrl = scope.SchemaUrl,
+            Span = span,
+            ServiceName = ServiceName[i],
+            BlockId = blockId,
+        };
+    }
+
+    /// <summary>A trace ID as a big-endian 128-bit number, the order rows are sorted in (shorter IDs zero-padded).</summary>
+    public static UInt128 TraceKey(ReadOnlySpan<byte> traceId)
+    {
+        if (traceId.Length >= 16)
+        {
+            return BinaryPrimitives.ReadUInt128BigEndian(traceId);
+        }
+
+        Span<byte> padded = stackalloc byte[16];
+        padded.Clear();
+        traceId.CopyTo(padded);
+        return BinaryPrimitives.ReadUInt128BigEndian(padded);
+    }
+
+    private static async Task<T[]> ReadAsync<T>(ParquetRowGroupReader group, Parquet.Schema.DataField field, int n, CancellationToken cancellationToken)
+        where T : struct
+    {
+        var values = new T[n];
+        await group.ReadAsync<T>(field, values.AsMemory(), null, cancellationToken);
+        return values;
+    }
+
+    private static async Task<string[]> ReadStringsAsync(ParquetRowGroupReader group, Parquet.Schema.DataField field, int n, CancellationToken cancellationToken)
+    {
+        var values = new string?[n];
+        await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);
+        return values!;
+    }
+
+    private static async Task<byte[][]> ReadBytesAsync(ParquetRowGroupReader group, Parquet.Schema.DataField field, int n, CancellationToken cancellationToken)
+    {
+        var values = new byte[]?[n];
+        await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);
+        return values!;
+    }
+}
