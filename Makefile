@@ -47,8 +47,10 @@ format:
 bench:
 	$(DOTNET) run -c Release --project tests/OtelStorage.Benchmarks -- --filter '*' --join
 
+# Example: make run-client CLIENT_ARGS="--protocol http/json --rate 50000 --duration 1m --verify"
+CLIENT_ARGS ?= --spans 20000 --verify
 run-client:
-	@echo "The load generator is not built yet (issue 8)."
+	$(DOTNET) run -c Release --project OtelStorage.LoadGen -- $(CLIENT_ARGS)
 
 clean:
 	$(DOTNET) clean OtelStorage.sln

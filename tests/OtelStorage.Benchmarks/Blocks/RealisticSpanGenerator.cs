@@ -32,6 +32,8 @@ public sealed class RealisticSpanGenerator
         new("accounting", "dotnet", ["orders process"]),
     ];
 
+    private static readonly string[] ConsumerServices = ["fraud-detection", "accounting"];
+
     private static readonly string[] Statements =
     [
         "SELECT id, name, price FROM products WHERE id = ?",
@@ -122,8 +124,7 @@ public sealed class RealisticSpanGenerator
         var calls = _random.Next(1, 6);
         for (var c = 0; c < calls; c++)
         {
-            var serviceIndex = _random.Next(1, Services.Length);
-            AddCall(spans, traceId, root, serviceIndex, depth: 1, userId);
+            AddCall(spans, traceId, root, SynchronousService(), depth: 1, userId);
         }
 
         if (_random.NextDouble() < 0.03)
@@ -197,7 +198,43 @@ public sealed class RealisticSpanGenerator
 
         if (depth < 3 && _random.NextDouble() < 0.35)
         {
-            AddCall(spans, traceId, server, _random.Next(1, Services.Length), depth + 1, userId);
+            AddCall(spans, traceId, server, SynchronousService(), depth + 1, userId);
+        }
+
+        if (service.Name == "checkout")
+        {
+            AddOrderMessaging(spans, traceId, server);
+        }
+    }
+
+    /// <summary>Services called over HTTP or gRPC; the last ones only consume the orders topic.</summary>
+    private int SynchronousService() => _random.Next(1, Services.Length - ConsumerServices.Length);
+
+    /// <summary>Checkout publishes the order to Kafka; fraud detection and accounting each consume and handle it.</summary>
+    private void AddOrderMessaging(List<(Resource, string, Span)> spans, byte[] traceId, Span checkout)
+    {
+        var checkoutIndex = Array.FindIndex(Services, s => s.Name == "checkout");
+        var publish = NewSpan(traceId, checkout.SpanId, "orders publish", Span.Types.SpanKind.Producer, checkout.StartTimeUnixNano + 300_000, LogNormal(500_000, 0.5));
+        publish.Attributes.Add(Str("messaging.system", "kafka"));
+        publish.Attributes.Add(Str("messaging.destination.name", "orders"));
+        publish.Attributes.Add(Str("messaging.operation.type", "send"));
+        publish.Attributes.Add(Str("server.address", "kafka"));
+        spans.Add((Pick(checkoutIndex), "kafka producer", publish));
+
+        foreach (var consumer in ConsumerServices)
+        {
+            var index = Array.FindIndex(Services, s => s.Name == consumer);
+            var process = NewSpan(traceId, publish.SpanId, "orders process", Span.Types.SpanKind.Consumer, publish.EndTimeUnixNano + (ulong)_random.Next(1_000_000, 20_000_000), LogNormal(3_000_000, 0.6));
+            process.Attributes.Add(Str("messaging.system", "kafka"));
+            process.Attributes.Add(Str("messaging.destination.name", "orders"));
+            process.Attributes.Add(Str("messaging.operation.type", "process"));
+            process.Attributes.Add(Str("messaging.consumer.group.name", consumer));
+            process.Attributes.Add(Int("messaging.kafka.offset", _random.NextInt64(1, 10_000_000)));
+            spans.Add((Pick(index), "kafka consumer", process));
+
+            var handle = NewSpan(traceId, process.SpanId, "handle order", Span.Types.SpanKind.Internal, process.StartTimeUnixNano + 50_000, LogNormal(1_000_000, 0.5));
+            handle.Attributes.Add(Int("app.order.items.count", _random.Next(1, 8)));
+            spans.Add((Pick(index), consumer, handle));
         }
     }
 

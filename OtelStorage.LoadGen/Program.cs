@@ -1,0 +1,76 @@
+using System.CommandLine;
+using OtelStorage.LoadGen.Running;
+using OtelStorage.LoadGen.Sending;
+using OtelStorage.LoadGen.Verification;
+
+var protocol = new Option<string>("--protocol", "-p") { Description = "grpc, http/protobuf or http/json", DefaultValueFactory = _ => "grpc" };
+var endpoint = new Option<Uri?>("--endpoint", "-e") { Description = "OTLP endpoint (default http://localhost:4317 for grpc, http://localhost:4318 for http)" };
+var rate = new Option<double>("--rate", "-r") { Description = "target spans per second; 0 sends flat out", DefaultValueFactory = _ => 0 };
+var duration = new Option<string?>("--duration", "-d") { Description = "how long to send, e.g. 30s or 2m" };
+var spans = new Option<long?>("--spans", "-n") { Description = "how many spans to send" };
+var concurrency = new Option<int>("--concurrency", "-c") { Description = "requests in flight", DefaultValueFactory = _ => 4 };
+var batchSize = new Option<int>("--batch-size", "-b") { Description = "spans per export request", DefaultValueFactory = _ => 512 };
+var seed = new Option<int>("--seed") { Description = "seed of the realistic data set (same seed, same spans)", DefaultValueFactory = _ => 42 };
+var tenant = new Option<string>("--tenant") { Description = "X-Scope-OrgID", DefaultValueFactory = _ => "single-tenant" };
+var apiKey = new Option<string?>("--api-key") { Description = "sent as X-API-Key" };
+var verify = new Option<bool>("--verify") { Description = "afterwards, read every acknowledged span back from Query.Api; any missing fails the run" };
+var queryUrl = new Option<Uri>("--query-url") { Description = "Query.Api base address", DefaultValueFactory = _ => new Uri("http://localhost:16686/") };
+var verifyTimeout = new Option<string>("--verify-timeout") { Description = "how long to wait for spans to become queryable", DefaultValueFactory = _ => "60s" };
+var json = new Option<FileInfo?>("--json") { Description = "also write the summary as JSON to this file" };
+
+var root = new RootCommand("OtelStorage example client and load generator: sends realistic traces over OTLP and checks they are stored.")
+{
+    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, tenant, apiKey, verify, queryUrl, verifyTimeout, json,
+};
+
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var otlpProtocol = OtlpProtocolNames.Parse(parse.GetValue(protocol)!);
+    var options = new LoadOptions
+    {
+        Protocol = otlpProtocol,
+        Endpoint = parse.GetValue(endpoint) ?? otlpProtocol.DefaultEndpoint(),
+        Rate = parse.GetValue(rate),
+        Duration = parse.GetValue(duration) is { } d ? DurationParser.Parse(d) : null,
+        TotalSpans = parse.GetValue(spans),
+        Concurrency = parse.GetValue(concurrency),
+        BatchSize = parse.GetValue(batchSize),
+        Seed = parse.GetValue(seed),
+        Tenant = parse.GetValue(tenant)!,
+        ApiKey = parse.GetValue(apiKey),
+        TrackAcknowledged = parse.GetValue(verify),
+    };
+    if (options.Duration is null && options.TotalSpans is null)
+    {
+        options = options with { TotalSpans = 10_000 };
+    }
+
+    await Console.Error.WriteLineAsync($"sending to {options.Endpoint} over {otlpProtocol.Name()}, {options.Concurrency} in flight, {options.BatchSize} spans per request, seed {options.Seed}");
+    using var sender = OtlpSender.Create(options.Protocol, options.Endpoint, options.Headers(), options.Timeout);
+    var runner = new LoadRunner(options, sender);
+    using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    var progress = new ProgressReporter(runner, Console.Error).RunAsync(stopProgress.Token);
+    await runner.RunAsync(cancellationToken);
+    await stopProgress.CancelAsync();
+    await progress;
+
+    VerificationResult? verification = null;
+    if (options.TrackAcknowledged)
+    {
+        await Console.Error.WriteLineAsync($"verifying {runner.Acknowledged.ByTrace.Count:N0} traces against {parse.GetValue(queryUrl)}");
+        using var source = new QueryApiTraceSource(parse.GetValue(queryUrl)!, options.Headers());
+        var expected = runner.Acknowledged.ByTrace.ToDictionary(t => t.Key, t => (IReadOnlyCollection<ulong>)t.Value.ToArray(), StringComparer.Ordinal);
+        verification = await new TraceVerifier(source).VerifyAsync(expected, DurationParser.Parse(parse.GetValue(verifyTimeout)!), null, cancellationToken);
+    }
+
+    var summary = RunSummary.From(runner, options, verification);
+    summary.WriteText(Console.Out);
+    if (parse.GetValue(json) is { } file)
+    {
+        await File.WriteAllTextAsync(file.FullName, summary.ToJson(), cancellationToken);
+    }
+
+    return summary.Succeeded ? 0 : 1;
+});
+
+return await root.Parse(args).InvokeAsync();

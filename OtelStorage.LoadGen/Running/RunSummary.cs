@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text.Json;
+using OtelStorage.LoadGen.Verification;
+
+namespace OtelStorage.LoadGen.Running;
+
+/// <summary>The end-of-run report, as text for people and as JSON for scripts (make bench).</summary>
+public sealed record RunSummary(
+    string Protocol,
+    double Seconds,
+    long SpansSent,
+    long SpansAcknowledged,
+    long SpansRejected,
+    long Requests,
+    long FailedRequests,
+    IReadOnlyDictionary<string, long> ErrorsByKind,
+    double AcknowledgedSpansPerSecond,
+    double LatencyP50Ms,
+    double LatencyP90Ms,
+    double LatencyP99Ms,
+    double LatencyMaxMs,
+    VerificationResult? Verification)
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static RunSummary From(LoadRunner runner, LoadOptions options, VerificationResult? verification)
+    {
+        var s = runner.Statistics;
+        var seconds = runner.Elapsed.Elapsed.TotalSeconds;
+        return new RunSummary(
+            options.Protocol.ToString(),
+            seconds,
+            s.SpansSent,
+            s.SpansAcknowledged,
+            s.SpansRejected,
+            s.Requests,
+            s.FailedRequests,
+            s.ErrorsByKind.ToDictionary(),
+            s.SpansAcknowledged / Math.Max(seconds, 0.001),
+            s.Latency.Percentile(50),
+            s.Latency.Percentile(90),
+            s.Latency.Percentile(99),
+            s.Latency.Percentile(100),
+            verification);
+    }
+
+    /// <summary>A failed request, a rejected span or a span not read back fails the run.</summary>
+    public bool Succeeded => FailedRequests == 0 && SpansRejected == 0 && (Verification?.Passed ?? true);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void WriteText(TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"protocol {Protocol}, {Seconds:F1} s"));
+        output.WriteLine(string.Create(c, $"spans sent          {SpansSent,14:N0}"));
+        output.WriteLine(string.Create(c, $"spans acknowledged  {SpansAcknowledged,14:N0}  ({AcknowledgedSpansPerSecond:N0} spans/s)"));
+        output.WriteLine(string.Create(c, $"spans rejected      {SpansRejected,14:N0}"));
+        output.WriteLine(string.Create(c, $"requests            {Requests,14:N0}  failed {FailedRequests:N0}"));
+        foreach (var (kind, count) in ErrorsByKind.OrderByDescending(e => e.Value))
+        {
+            output.WriteLine(string.Create(c, $"  {kind,-30} {count,10:N0}"));
+        }
+
+        output.WriteLine(string.Create(c, $"export latency ms   p50 {LatencyP50Ms:F1}  p90 {LatencyP90Ms:F1}  p99 {LatencyP99Ms:F1}  max {LatencyMaxMs:F1}"));
+        if (Verification is { } v)
+        {
+            output.WriteLine(string.Create(c, $"verified traces     {v.Traces,14:N0}"));
+            output.WriteLine(string.Create(c, $"verified spans      {v.FoundSpans,14:N0} of {v.ExpectedSpans:N0} acknowledged  missing {v.MissingSpans:N0}  duplicates {v.DuplicateSpans:N0}  unexpected {v.UnexpectedSpans:N0}  after {v.TimeToComplete.TotalSeconds:F1} s"));
+        }
+
+        output.WriteLine(Succeeded ? "result: OK" : "result: FAILED");
+    }
+}

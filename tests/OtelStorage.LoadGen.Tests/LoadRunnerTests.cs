@@ -1,0 +1,83 @@
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.LoadGen.Running;
+using OtelStorage.LoadGen.Sending;
+using Xunit;
+
+namespace OtelStorage.LoadGen.Tests;
+
+public sealed class LoadRunnerTests
+{
+    /// <summary>Isolates the runner from the network: acknowledges or fails every n-th request.</summary>
+    private sealed class ScriptedSender(int failEvery = 0, long rejectEach = 0) : OtlpSender
+    {
+        private int _calls;
+
+        public override Task<SendResult> SendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            return Task.FromResult(failEvery > 0 && call % failEvery == 0
+                ? SendResult.Failure("http 503")
+                : SendResult.Success(rejectEach));
+        }
+
+        public override void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task SendsTheAskedSpansInWholeTracesAndTracksEveryAcknowledgedOne()
+    {
+        using var sender = new ScriptedSender();
+        var runner = new LoadRunner(new LoadOptions { TotalSpans = 5_000, BatchSize = 256, TrackAcknowledged = true }, sender);
+
+        await runner.RunAsync(TestContext.Current.CancellationToken);
+
+        // Requests hold whole traces, so the last one may overshoot by less than one trace.
+        Assert.InRange(runner.Statistics.SpansSent, 5_000, 5_100);
+        Assert.Equal(runner.Statistics.SpansSent, runner.Statistics.SpansAcknowledged);
+        Assert.Equal(runner.Statistics.SpansSent, runner.Acknowledged.SpanCount);
+        Assert.Equal(runner.Statistics.Requests, runner.Statistics.Latency.Count);
+    }
+
+    [Fact]
+    public async Task FailedRequestsAreCountedByKindAndNotVerified()
+    {
+        using var sender = new ScriptedSender(failEvery: 2);
+        var runner = new LoadRunner(new LoadOptions { TotalSpans = 4_000, BatchSize = 200, TrackAcknowledged = true }, sender);
+
+        await runner.RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.InRange(runner.Statistics.SpansSent, 4_000, 4_100);
+        Assert.True(runner.Statistics.FailedRequests > 0);
+        Assert.Equal(runner.Statistics.FailedRequests, runner.Statistics.ErrorsByKind["http 503"]);
+        Assert.Equal(runner.Statistics.SpansAcknowledged, runner.Acknowledged.SpanCount);
+        Assert.True(runner.Acknowledged.SpanCount < 4_000);
+    }
+
+    [Fact]
+    public async Task PartialSuccessIsReportedAndItsSpansAreLeftOutOfVerification()
+    {
+        using var sender = new ScriptedSender(rejectEach: 1);
+        var runner = new LoadRunner(new LoadOptions { TotalSpans = 1_000, BatchSize = 100, TrackAcknowledged = true }, sender);
+
+        await runner.RunAsync(TestContext.Current.CancellationToken);
+        var summary = RunSummary.From(runner, new LoadOptions(), verification: null);
+
+        Assert.Equal(runner.Statistics.Requests, runner.Statistics.SpansRejected);
+        Assert.Equal(0, runner.Acknowledged.SpanCount);
+        Assert.False(summary.Succeeded);
+    }
+
+    [Fact]
+    public async Task ATargetRatePacesTheRun()
+    {
+        using var sender = new ScriptedSender();
+        var runner = new LoadRunner(new LoadOptions { TotalSpans = 3_000, BatchSize = 500, Rate = 10_000 }, sender);
+
+        await runner.RunAsync(TestContext.Current.CancellationToken);
+
+        // 3,000 spans at 10,000/s: the last request is due after 0.25 s at the earliest.
+        Assert.True(runner.Elapsed.Elapsed >= TimeSpan.FromSeconds(0.25), $"took {runner.Elapsed.Elapsed}");
+    }
+}
