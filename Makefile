@@ -44,8 +44,11 @@ lint:
 format:
 	$(DOTNET) format OtelStorage.sln
 
-bench:
-	$(DOTNET) run -c Release --project tests/OtelStorage.Benchmarks -- --filter '*' --join
+# BenchmarkDotNet suites (decode, encode, lookup), then one end-to-end run on the local stack (docs/perf/e2e-latest.md).
+BENCH_FILTER ?= *
+bench: deps
+	$(DOTNET) run -c Release --project tests/OtelStorage.Benchmarks -- --filter '$(BENCH_FILTER)' --join --artifacts docs/perf/benchmarkdotnet
+	scripts/bench-e2e.sh
 
 # Example: make run-client CLIENT_ARGS="--protocol http/json --rate 50000 --duration 1m --verify"
 CLIENT_ARGS ?= --spans 20000 --verify

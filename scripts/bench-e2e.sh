@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# End-to-end performance run (issue 8): the whole local stack and the load generator share this machine.
+# Starts the AppHost (Release, Local mode, fresh data), measures the single-stage limits, runs the load generator
+# with --verify, samples each service's CPU time and the Batcher's peak RSS, and writes docs/perf/e2e-latest.md.
+#
+#   scripts/bench-e2e.sh [load generator arguments]      default: --duration 60s --concurrency 8 --batch-size 512
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out=docs/perf
+mkdir -p "$out"
+work=$(mktemp -d /tmp/otelstorage-bench-XXXXXX)
+load_args=("$@")
+[ ${#load_args[@]} -gt 0 ] || load_args=(--duration 60s --concurrency 8 --batch-size 512)
+
+export AWS_EC2_METADATA_DISABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1
+dotnet build -c Release -v q OtelStorage.AppHost OtelStorage.LoadGen tests/OtelStorage.Benchmarks >/dev/null
+
+echo "starting the stack (data in $work)"
+setsid dotnet OtelStorage.AppHost/bin/Release/net10.0/OtelStorage.AppHost.dll \
+  "Infrastructure:Mode=Local" "Infrastructure:DataPath=$work" >"$work/apphost.log" 2>&1 &
+apphost=$!
+cleanup() { kill -TERM "$apphost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_healthy() {
+  for _ in $(seq 1 180); do
+    curl -fsS -m 2 "$1" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "timed out waiting for $1" >&2
+  exit 1
+}
+wait_healthy http://127.0.0.1:4318/health
+wait_healthy http://127.0.0.1:16686/health
+wait_healthy http://127.0.0.1:13133/alive
+
+pid_of() { pgrep -f "/$1/bin/Release/net10.0/$1" | head -n 1; }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+declare -A pids before
+for svc in Ingest.Api Batcher.Worker Query.Api Health.Api; do
+  pids[$svc]=$(pid_of "$svc")
+done
+pids[rabbitmq]=$(pgrep -f 'beam.smp.*otelstorage' | head -n 1)
+pids[s3rver]=$(pgrep -f 's3rver.js' | head -n 1)
+
+echo "measuring single-stage limits"
+dotnet tests/OtelStorage.Benchmarks/bin/Release/net10.0/OtelStorage.Benchmarks.dll limits \
+  --amqp amqp://guest:guest@127.0.0.1:5672/ \
+  --s3 "Endpoint=http://127.0.0.1:9000;AccessKey=S3RVER;SecretKey=S3RVER;Bucket=otelstorage;Region=us-east-1;ForcePathStyle=true" \
+  --json "$work/limits.json"
+
+s3_bytes_before=$(du -sb "$work/s3rver" | cut -f1)
+for name in "${!pids[@]}"; do before[$name]=$(cpu_seconds "${pids[$name]}"); done
+
+echo "load: ${load_args[*]}"
+dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll "${load_args[@]}" --verify --verify-timeout 120s --json "$work/load.json" || true
+
+declare -A used
+for name in "${!pids[@]}"; do used[$name]=$(awk -v a="${before[$name]}" -v b="$(cpu_seconds "${pids[$name]}")" 'BEGIN{print b-a}'); done
+batcher_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/${pids[Batcher.Worker]}/status")
+s3_bytes_after=$(du -sb "$work/s3rver" | cut -f1)
+
+echo "measuring freshness (acknowledged -> queryable)"
+dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll --spans 50 --seed 7 --verify --verify-timeout 30s --json "$work/fresh.json" >/dev/null || true
+
+cpu_json=$(for name in "${!used[@]}"; do printf '"%s": %s,' "$name" "${used[$name]}"; done)
+python3 - "$work" "$out/e2e-latest.md" "{${cpu_json%,}}" "$batcher_rss_kb" "$((s3_bytes_after - s3_bytes_before))" "${load_args[*]}" <<'PY'
+import json, sys, subprocess, platform, os
+work, target, cpu, rss_kb, s3_bytes, load_args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+load = json.load(open(f"{work}/load.json"))
+limits = json.load(open(f"{work}/limits.json"))
+fresh = json.load(open(f"{work}/fresh.json"))
+v = load.get("Verification") or {}
+spans = load["SpansAcknowledged"]
+rate = load["AcknowledgedSpansPerSecond"]
+bytes_per_span = s3_bytes / spans if spans else 0
+s3_limit_spans = limits.get("s3_put_mb_per_s", 0) * 1e6 / bytes_per_span if bytes_per_span else 0
+stage = {
+    "protobuf decode, one core": limits["decode_spans_per_s_one_core"],
+    "RabbitMQ publish + confirm, same message size": limits.get("rabbitmq_publish_confirm_spans_per_s", 0),
+    "s3rver PUT (16 MiB objects) at the measured bytes/span": s3_limit_spans,
+}
+slowest = min(stage, key=stage.get)
+def sh(c):
+    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+lines = [
+    "# End-to-end run (latest)", "",
+    f"Command: `scripts/bench-e2e.sh {load_args}` (also run by `make bench`).", "",
+    f"Machine: {os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}; .NET {sh('dotnet --version')}; "
+    f"RabbitMQ {sh('dpkg-query -W -f=\"${Version}\" rabbitmq-server')}; s3rver 3.7.1; commit {sh('git rev-parse --short HEAD')}.",
+    "RabbitMQ, s3rver, the four services and the load generator share the cores.", "",
+    "| figure | value | ratio to the slowest single-stage limit |", "|---|---|---|",
+    f"| sustained acknowledged spans/s | {rate:,.0f} | {rate / stage[slowest]:.0%} of {slowest} |",
+    f"| spans acknowledged / verified queryable / missing / duplicates | {spans:,} / {v.get('FoundSpans', 0):,} / {v.get('ExpectedSpans', 0) - v.get('FoundSpans', 0):,} / {v.get('DuplicateSpans', 0):,} | |",
+    f"| failed requests | {load['FailedRequests']:,} ({', '.join(f'{k}: {n}' for k, n in load['ErrorsByKind'].items()) or 'none'}) | |",
+    f"| export latency p50 / p99 | {load['LatencyP50Ms']:.1f} ms / {load['LatencyP99Ms']:.1f} ms | |",
+    f"| bytes per span in S3 | {bytes_per_span:.1f} | |",
+    f"| freshness (acknowledged → queryable, 50-span probe) | {(fresh.get('Verification') or {}).get('TimeToComplete', '?')} | |",
+    f"| Batcher peak RSS | {rss_kb / 1024:.0f} MiB | |", "",
+    "CPU-seconds per million acknowledged spans:", "", "| process | CPU-s / M spans |", "|---|---|",
+]
+lines += [f"| {k} | {c / spans * 1e6:.1f} |" for k, c in sorted(cpu.items())] if spans else []
+lines += ["", "Single-stage limits measured in the same run:", "", "| stage | spans/s |", "|---|---|"]
+lines += [f"| {k} | {s:,.0f} |" for k, s in stage.items()]
+lines += ["", f"RabbitMQ publish+confirm: {limits.get('rabbitmq_publish_confirm_mb_per_s', 0):.0f} MB/s with {limits.get('rabbitmq_message_bytes', 0):,.0f}-byte messages; "
+          f"s3rver PUT: {limits.get('s3_put_mb_per_s', 0):.0f} MB/s; OTLP request bytes per span: {limits['request_bytes_per_span']:.0f}.", ""]
+open(target, "w").write("\n".join(lines))
+print("\n".join(lines))
+PY
