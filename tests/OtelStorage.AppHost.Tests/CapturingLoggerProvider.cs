@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace OtelStorage.AppHost.Tests;
 
 /// <summary>Keeps every log entry the test host receives, including the resources' forwarded console output.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
 
