@@ -19,12 +19,17 @@ public static class OtlpHttpApi
 
     public static IEndpointRouteBuilder MapOtlpHttpApi(this IEndpointRouteBuilder app)
     {
-        // Routing answers other methods on this path with 405.
         app.MapPost(TracesPath, ExportAsync)
             .WithName("ExportTraces")
             .WithSummary("Accepts an OTLP ExportTraceServiceRequest as application/x-protobuf or application/json, optionally gzip-compressed.")
             .RequireCors(CorsPolicy)
             .DisableAntiforgery();
+        // Explicit, because gRPC's catch-all routes for unknown services would otherwise turn these into 404.
+        // OPTIONS stays with the CORS middleware for preflights.
+        app.MapMethods(TracesPath, [HttpMethods.Get, HttpMethods.Head, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], MethodNotAllowed)
+            .WithName("ExportTracesMethodNotAllowed")
+            .WithSummary("Answers 405: OTLP/HTTP accepts only POST.")
+            .RequireCors(CorsPolicy);
         return app;
     }
 
@@ -72,8 +77,9 @@ public static class OtlpHttpApi
         var limit = services.Options.Value.MaxRequestBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            // The compressed body can never usefully exceed the decompressed limit.
-            sizeFeature.MaxRequestBodySize = limit;
+            // The limit applies after decompression, in RequestBodyReader. Kestrel's own limit stays off, so that
+            // after an early 413 it can drain the rest of the body and HTTP/1.1 clients read the answer instead of a reset.
+            sizeFeature.MaxRequestBodySize = null;
         }
 
         ExportTraceServiceRequest export;
@@ -87,7 +93,7 @@ public static class OtlpHttpApi
             using var body = await RequestBodyReader.ReadAsync(request.Body, gzip, request.ContentLength, limit, context.RequestAborted);
             export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
         }
-        catch (Exception e) when (e is RequestTooLargeException || e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        catch (RequestTooLargeException)
         {
             services.Telemetry.Request(protocol, "too_large");
             return OtlpHttpResult.Failure(StatusCodes.Status413PayloadTooLarge, Code.InvalidArgument, $"The request body exceeds {limit} bytes after decompression; send smaller batches.", json);
@@ -106,6 +112,12 @@ public static class OtlpHttpApi
             IngestOutcome.Throttled => OtlpHttpResult.Failure(StatusCodes.Status429TooManyRequests, Code.ResourceExhausted, result.Error!, json, result.RetryAfter),
             _ => OtlpHttpResult.Failure(StatusCodes.Status503ServiceUnavailable, Code.Unavailable, result.Error!, json, result.RetryAfter),
         };
+    }
+
+    public static IResult MethodNotAllowed(HttpContext context)
+    {
+        context.Response.Headers.Allow = HttpMethods.Post;
+        return TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed);
     }
 
     /// <summary>Parses the media type, so parameters such as <c>; charset=utf-8</c> are accepted.</summary>

@@ -163,6 +163,13 @@ public sealed partial class SpanPublisher : IAsyncDisposable
     {
         // Messaging span per message (https://opentelemetry.io/docs/specs/semconv/messaging/messaging-spans/),
         // and its context travels in the headers so the consumer's span joins the trace.
+        // Ingest requests are deliberately left unrecorded (to avoid a self-ingest loop), so an unrecorded
+        // parent would suppress this span too; it starts a trace of its own instead. The change is local to this async method.
+        if (Activity.Current is { Recorded: false })
+        {
+            Activity.Current = null;
+        }
+
         using var activity = MessagingTelemetry.Source.StartActivity(_queue.Queue + " publish", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", _queue.Queue);
