@@ -37,8 +37,7 @@ public static class OtlpHttpApi
         IngestPipeline Pipeline,
         ApiKeyAuthenticator Authenticator,
         IngestTelemetry Telemetry,
-        IOptions<OtlpReceiverOptions> Options,
-        ILogger<IngestPipeline> Logger);
+        IOptions<OtlpReceiverOptions> Options);
 
     public static async Task<OtlpHttpResult> ExportAsync(HttpContext context, [AsParameters] ExportServices services)
     {
