@@ -81,7 +81,7 @@ public static class OtlpHttpApi
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        ExportTraceServiceRequest export;
+        PooledBody body;
         try
         {
             if (!gzip && request.ContentLength > limit)
@@ -89,29 +89,45 @@ public static class OtlpHttpApi
                 throw new RequestTooLargeException(limit);
             }
 
-            using var body = await RequestBodyReader.ReadAsync(request.Body, gzip, request.ContentLength, limit, context.RequestAborted);
-            export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
+            body = await RequestBodyReader.ReadAsync(request.Body, gzip, request.ContentLength, limit, context.RequestAborted);
         }
         catch (RequestTooLargeException)
         {
             services.Telemetry.Request(protocol, "too_large");
             return OtlpHttpResult.Failure(StatusCodes.Status413PayloadTooLarge, Code.InvalidArgument, $"The request body exceeds {limit} bytes after decompression; send smaller batches.", json);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or OtlpJsonException or InvalidDataException)
+        catch (InvalidDataException e)
         {
             services.Telemetry.Request(protocol, "invalid");
-            var what = e is InvalidDataException ? "The gzip body cannot be decompressed" : json ? "The body is not valid OTLP JSON" : "The body is not a valid OTLP protobuf ExportTraceServiceRequest";
-            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"{what}: {e.Message}", json);
+            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"The gzip body cannot be decompressed: {e.Message}", json);
         }
 
-        var result = await services.Pipeline.IngestAsync(export, protocol, tenant, context.RequestAborted);
-        return result.Outcome switch
+        using (body)
+        {
+            ExportTraceServiceRequest export;
+            try
+            {
+                export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
+            }
+            catch (Exception e) when (e is InvalidProtocolBufferException or OtlpJsonException)
+            {
+                services.Telemetry.Request(protocol, "invalid");
+                var what = json ? "The body is not valid OTLP JSON" : "The body is not a valid OTLP protobuf ExportTraceServiceRequest";
+                return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"{what}: {e.Message}", json);
+            }
+
+            var result = await services.Pipeline.IngestAsync(export, json ? default : body.Memory, protocol, tenant, context.RequestAborted);
+            return ToHttpResult(result, json);
+        }
+    }
+
+    private static OtlpHttpResult ToHttpResult(IngestResult result, bool json) =>
+        result.Outcome switch
         {
             IngestOutcome.Accepted => OtlpHttpResult.Success(result.Response, json),
             IngestOutcome.Throttled => OtlpHttpResult.Failure(StatusCodes.Status429TooManyRequests, Code.ResourceExhausted, result.Error!, json, result.RetryAfter),
             _ => OtlpHttpResult.Failure(StatusCodes.Status503ServiceUnavailable, Code.Unavailable, result.Error!, json, result.RetryAfter),
         };
-    }
 
     public static IResult MethodNotAllowed(HttpContext context)
     {

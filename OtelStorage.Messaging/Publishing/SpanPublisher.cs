@@ -205,7 +205,16 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         var body = ArrayPool<byte>.Shared.Rent(batch.EncodedSize);
         try
         {
-            batch.Request.WriteTo(body.AsSpan(0, batch.EncodedSize));
+            if (batch.Encoded.IsEmpty)
+            {
+                batch.Request.WriteTo(body.AsSpan(0, batch.EncodedSize));
+            }
+            else
+            {
+                // The body as received: copied, because the caller's buffer may be reused before the broker confirms.
+                batch.Encoded.Span.CopyTo(body);
+            }
+
             // With confirmation tracking on, the task completes when the broker confirms (or fails on nack or return).
             await channel.BasicPublishAsync(string.Empty, _queue.Queue, mandatory: true, properties, body.AsMemory(0, batch.EncodedSize), CancellationToken.None);
         }

@@ -76,6 +76,18 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     }
 
     [Fact]
+    public async Task UndecodableMessageIsInvalidArgumentSayingWhatIsWrong()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        var raw = new Method<byte[], byte[]>(MethodType.Unary, "opentelemetry.proto.collector.trace.v1.TraceService", "Export", Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => app.GrpcChannel.CreateCallInvoker().AsyncUnaryCall(raw, null, new CallOptions(cancellationToken: Cancel), [0x0A, 0xFF, 0xFF, 0xFF, 0x0F]).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("not a valid OTLP ExportTraceServiceRequest", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task InvalidTenantIsInvalidArgument()
     {
         await using var app = await IngestApp.StartAsync(broker);
