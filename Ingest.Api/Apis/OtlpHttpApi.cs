@@ -19,12 +19,17 @@ public static class OtlpHttpApi
 
     public static IEndpointRouteBuilder MapOtlpHttpApi(this IEndpointRouteBuilder app)
     {
-        // Routing answers other methods on this path with 405.
         app.MapPost(TracesPath, ExportAsync)
             .WithName("ExportTraces")
             .WithSummary("Accepts an OTLP ExportTraceServiceRequest as application/x-protobuf or application/json, optionally gzip-compressed.")
             .RequireCors(CorsPolicy)
             .DisableAntiforgery();
+        // Explicit, because gRPC's catch-all routes for unknown services would otherwise turn these into 404.
+        // OPTIONS stays with the CORS middleware for preflights.
+        app.MapMethods(TracesPath, [HttpMethods.Get, HttpMethods.Head, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch], MethodNotAllowed)
+            .WithName("ExportTracesMethodNotAllowed")
+            .WithSummary("Answers 405: OTLP/HTTP accepts only POST.")
+            .RequireCors(CorsPolicy);
         return app;
     }
 
@@ -32,8 +37,7 @@ public static class OtlpHttpApi
         IngestPipeline Pipeline,
         ApiKeyAuthenticator Authenticator,
         IngestTelemetry Telemetry,
-        IOptions<OtlpReceiverOptions> Options,
-        ILogger<IngestPipeline> Logger);
+        IOptions<OtlpReceiverOptions> Options);
 
     public static async Task<OtlpHttpResult> ExportAsync(HttpContext context, [AsParameters] ExportServices services)
     {
@@ -72,11 +76,12 @@ public static class OtlpHttpApi
         var limit = services.Options.Value.MaxRequestBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            // The compressed body can never usefully exceed the decompressed limit.
-            sizeFeature.MaxRequestBodySize = limit;
+            // The limit applies after decompression, in RequestBodyReader. Kestrel's own limit stays off, so that
+            // after an early 413 it can drain the rest of the body and HTTP/1.1 clients read the answer instead of a reset.
+            sizeFeature.MaxRequestBodySize = null;
         }
 
-        ExportTraceServiceRequest export;
+        PooledBody body;
         try
         {
             if (!gzip && request.ContentLength > limit)
@@ -84,28 +89,50 @@ public static class OtlpHttpApi
                 throw new RequestTooLargeException(limit);
             }
 
-            using var body = await RequestBodyReader.ReadAsync(request.Body, gzip, request.ContentLength, limit, context.RequestAborted);
-            export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
+            body = await RequestBodyReader.ReadAsync(request.Body, gzip, request.ContentLength, limit, context.RequestAborted);
         }
-        catch (Exception e) when (e is RequestTooLargeException || e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        catch (RequestTooLargeException)
         {
             services.Telemetry.Request(protocol, "too_large");
             return OtlpHttpResult.Failure(StatusCodes.Status413PayloadTooLarge, Code.InvalidArgument, $"The request body exceeds {limit} bytes after decompression; send smaller batches.", json);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or OtlpJsonException or InvalidDataException)
+        catch (InvalidDataException e)
         {
             services.Telemetry.Request(protocol, "invalid");
-            var what = e is InvalidDataException ? "The gzip body cannot be decompressed" : json ? "The body is not valid OTLP JSON" : "The body is not a valid OTLP protobuf ExportTraceServiceRequest";
-            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"{what}: {e.Message}", json);
+            return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"The gzip body cannot be decompressed: {e.Message}", json);
         }
 
-        var result = await services.Pipeline.IngestAsync(export, protocol, tenant, context.RequestAborted);
-        return result.Outcome switch
+        using (body)
+        {
+            ExportTraceServiceRequest export;
+            try
+            {
+                export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
+            }
+            catch (Exception e) when (e is InvalidProtocolBufferException or OtlpJsonException)
+            {
+                services.Telemetry.Request(protocol, "invalid");
+                var what = json ? "The body is not valid OTLP JSON" : "The body is not a valid OTLP protobuf ExportTraceServiceRequest";
+                return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"{what}: {e.Message}", json);
+            }
+
+            var result = await services.Pipeline.IngestAsync(export, json ? default : body.Memory, protocol, tenant, context.RequestAborted);
+            return ToHttpResult(result, json);
+        }
+    }
+
+    private static OtlpHttpResult ToHttpResult(IngestResult result, bool json) =>
+        result.Outcome switch
         {
             IngestOutcome.Accepted => OtlpHttpResult.Success(result.Response, json),
             IngestOutcome.Throttled => OtlpHttpResult.Failure(StatusCodes.Status429TooManyRequests, Code.ResourceExhausted, result.Error!, json, result.RetryAfter),
             _ => OtlpHttpResult.Failure(StatusCodes.Status503ServiceUnavailable, Code.Unavailable, result.Error!, json, result.RetryAfter),
         };
+
+    public static IResult MethodNotAllowed(HttpContext context)
+    {
+        context.Response.Headers.Allow = HttpMethods.Post;
+        return TypedResults.StatusCode(StatusCodes.Status405MethodNotAllowed);
     }
 
     /// <summary>Parses the media type, so parameters such as <c>; charset=utf-8</c> are accepted.</summary>

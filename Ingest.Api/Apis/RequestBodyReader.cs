@@ -10,6 +10,8 @@ public sealed class PooledBody(byte[] buffer, int length) : IDisposable
 
     public ReadOnlySpan<byte> Span => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBody))).AsSpan(0, length);
 
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBody))).AsMemory(0, length);
+
     public int Length => length;
 
     public void Dispose()

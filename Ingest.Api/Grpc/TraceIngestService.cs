@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Ingest.Api.Ingest;
@@ -10,10 +11,28 @@ namespace Ingest.Api.Grpc;
 /// OTLP/gRPC trace export (https://opentelemetry.io/docs/specs/otlp/#otlpgrpc). Failures carry a
 /// google.rpc.Status in <c>grpc-status-details-bin</c>; throttling attaches RetryInfo so clients retry it.
 /// </summary>
-public sealed class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthenticator authenticator, IngestTelemetry telemetry) : TraceService.TraceServiceBase
+/// <remarks>
+/// Bound by hand rather than through the generated <c>TraceServiceBase</c>: the same method, but its request
+/// marshaller keeps the received bytes (<see cref="ReceivedExport"/>), which valid requests are published as.
+/// </remarks>
+[BindServiceMethod(typeof(TraceIngestService), nameof(BindService))]
+public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthenticator authenticator, IngestTelemetry telemetry)
 {
-    public override async Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
+    private static readonly Method<ReceivedExport, ExportTraceServiceResponse> ExportMethod = new(
+        MethodType.Unary,
+        TraceService.Descriptor.FullName,
+        "Export",
+        ReceivedExport.Marshaller,
+        Marshallers.Create(response => response.ToByteArray(), ExportTraceServiceResponse.Parser.ParseFrom));
+
+    /// <summary>Called by Grpc.AspNetCore, which maps the method to <see cref="Export"/> by name and signature.</summary>
+    public static void BindService(ServiceBinderBase binder, TraceIngestService? service) =>
+        binder.AddMethod(ExportMethod, service is null ? null : service.Export);
+
+    // Virtual because Grpc.AspNetCore only binds a handler that is (or overrides) a virtual method of the bind type.
+    public virtual async Task<ExportTraceServiceResponse> Export(ReceivedExport received, ServerCallContext context)
     {
+        using var _ = received;
         var headers = context.RequestHeaders;
         if (!authenticator.IsAuthorized(headers.GetValue("authorization"), headers.GetValue("x-api-key")))
         {
@@ -27,7 +46,13 @@ public sealed class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthentica
             throw OtlpStatus.Create(Code.InvalidArgument, tenantError!).ToRpcException();
         }
 
-        var result = await pipeline.IngestAsync(request, IngestProtocol.Grpc, tenant, context.CancellationToken);
+        if (received.Request is null)
+        {
+            telemetry.Request(IngestProtocol.Grpc, "invalid");
+            throw OtlpStatus.Create(Code.InvalidArgument, received.Error!).ToRpcException();
+        }
+
+        var result = await pipeline.IngestAsync(received.Request, received.Encoded, IngestProtocol.Grpc, tenant, context.CancellationToken);
         return result.Outcome switch
         {
             IngestOutcome.Accepted => result.Response,

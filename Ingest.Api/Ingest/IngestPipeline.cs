@@ -21,7 +21,12 @@ public sealed partial class IngestPipeline(
 
     private readonly SpanPublisherOptions _publisherOptions = publisherOptions.Value;
 
-    public async Task<IngestResult> IngestAsync(ExportTraceServiceRequest request, IngestProtocol protocol, string tenant, CancellationToken cancellationToken)
+    /// <param name="request">The decoded request.</param>
+    /// <param name="received">The protobuf bytes it was decoded from, or empty (JSON); valid until this call completes.</param>
+    /// <param name="protocol">How it arrived, for the metrics.</param>
+    /// <param name="tenant">The validated tenant.</param>
+    /// <param name="cancellationToken">The request's cancellation.</param>
+    public async Task<IngestResult> IngestAsync(ExportTraceServiceRequest request, ReadOnlyMemory<byte> received, IngestProtocol protocol, string tenant, CancellationToken cancellationToken)
     {
         var receivedAt = time.GetUtcNow();
         var validation = SpanValidator.RemoveInvalidSpans(request);
@@ -48,7 +53,8 @@ public sealed partial class IngestPipeline(
             return new IngestResult(IngestOutcome.Accepted, response, null, TimeSpan.Zero);
         }
 
-        var batches = SpanBatchSplitter.Split(request, _publisherOptions.MaxMessageBytes);
+        // With nothing removed, the received bytes are still the request's exact encoding and can be published as they are.
+        var batches = SpanBatchSplitter.Split(request, _publisherOptions.MaxMessageBytes, validation.RejectedSpans == 0 ? received : default);
         var published = await publisher.PublishAsync(batches, tenant, receivedAt, cancellationToken);
         switch (published.Outcome)
         {

@@ -163,6 +163,13 @@ public sealed partial class SpanPublisher : IAsyncDisposable
     {
         // Messaging span per message (https://opentelemetry.io/docs/specs/semconv/messaging/messaging-spans/),
         // and its context travels in the headers so the consumer's span joins the trace.
+        // Ingest requests are deliberately left unrecorded (to avoid a self-ingest loop), so an unrecorded
+        // parent would suppress this span too; it starts a trace of its own instead. The change is local to this async method.
+        if (Activity.Current is { Recorded: false })
+        {
+            Activity.Current = null;
+        }
+
         using var activity = MessagingTelemetry.Source.StartActivity(_queue.Queue + " publish", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", _queue.Queue);
@@ -198,7 +205,16 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         var body = ArrayPool<byte>.Shared.Rent(batch.EncodedSize);
         try
         {
-            batch.Request.WriteTo(body.AsSpan(0, batch.EncodedSize));
+            if (batch.Encoded.IsEmpty)
+            {
+                batch.Request.WriteTo(body.AsSpan(0, batch.EncodedSize));
+            }
+            else
+            {
+                // The body as received: copied, because the caller's buffer may be reused before the broker confirms.
+                batch.Encoded.Span.CopyTo(body);
+            }
+
             // With confirmation tracking on, the task completes when the broker confirms (or fails on nack or return).
             await channel.BasicPublishAsync(string.Empty, _queue.Queue, mandatory: true, properties, body.AsMemory(0, batch.EncodedSize), CancellationToken.None);
         }

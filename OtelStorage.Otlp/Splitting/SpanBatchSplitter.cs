@@ -16,10 +16,27 @@ public static class SpanBatchSplitter
     /// A single span larger than the budget travels alone. Spans are counted from the request, so it should
     /// already be validated. Empty resource and scope groups are dropped.
     /// </summary>
-    public static List<SpanBatch> Split(ExportTraceServiceRequest request, int maxBatchBytes)
+    /// <param name="request">The request to split.</param>
+    /// <param name="maxBatchBytes">The byte budget of one batch.</param>
+    /// <param name="received">
+    /// The bytes <paramref name="request"/> was decoded from, if it has not been changed since (no span removed).
+    /// A request that fits the budget then travels as these bytes, with no size computation or re-encoding.
+    /// </param>
+    public static List<SpanBatch> Split(ExportTraceServiceRequest request, int maxBatchBytes, ReadOnlyMemory<byte> received = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchBytes, 1024);
         var batches = new List<SpanBatch>(1);
+
+        if (!received.IsEmpty && received.Length <= maxBatchBytes)
+        {
+            var count = CountSpans(request);
+            if (count > 0)
+            {
+                batches.Add(new SpanBatch(request, count, received.Length, received));
+            }
+
+            return batches;
+        }
 
         var total = request.CalculateSize();
         if (total <= maxBatchBytes)

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using Grpc.Core;
+using Ingest.Api.Tests.Infrastructure;
+using OtelStorage.Testing;
+using Xunit;
+
+namespace Ingest.Api.Tests;
+
+/// <summary>A broker outage never turns into a success, and ingest comes back by itself when the broker does.</summary>
+public sealed class BrokerOutageTests(RabbitMqServer broker) : IClassFixture<RabbitMqServer>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ExportFailsWithARetryableStatusWhileTheBrokerIsDown()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        await app.Grpc.ExportAsync(Requests.Spans(1), cancellationToken: Cancel);
+        var before = await QueueReader.CountAsync(broker.ConnectionString, app.Queue);
+
+        await broker.StopAsync(Cancel);
+        try
+        {
+            var grpc = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(Requests.Spans(3), cancellationToken: Cancel).ResponseAsync);
+            using var http = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(3)), Cancel);
+
+            Assert.Equal(StatusCode.Unavailable, grpc.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, http.StatusCode);
+            Assert.True(http.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            Assert.Equal((int)Google.Rpc.Code.Unavailable, Google.Rpc.Status.Parser.ParseFrom(await http.Content.ReadAsByteArrayAsync(Cancel)).Code);
+        }
+        finally
+        {
+            await broker.StartAsync(Cancel);
+        }
+
+        // Nothing from the outage was half-delivered: only the message confirmed before it is in the queue.
+        Assert.Equal(before, await QueueReader.CountAsync(broker.ConnectionString, app.Queue));
+    }
+
+    [Fact]
+    public async Task IngestRecoversAfterTheBrokerRestartsWithoutRestartingTheService()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        await app.Grpc.ExportAsync(Requests.Spans(1), cancellationToken: Cancel);
+
+        await broker.StopAsync(Cancel);
+        await broker.StartAsync(Cancel);
+
+        // The client recovers its connection in the background; exporters retry meanwhile, and so does this loop.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        HttpStatusCode status;
+        do
+        {
+            using var response = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(2)), deadline.Token);
+            status = response.StatusCode;
+            if (status != HttpStatusCode.OK)
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+                await Task.Delay(250, deadline.Token);
+            }
+        }
+        while (status != HttpStatusCode.OK);
+
+        await app.Grpc.ExportAsync(Requests.Spans(3), cancellationToken: Cancel);
+        await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 1 + 2 + 3, TimeSpan.FromSeconds(30));
+    }
+
+    private static ByteArrayContent Protobuf(OpenTelemetry.Proto.Collector.Trace.V1.ExportTraceServiceRequest request) =>
+        new(request.ToByteArray()) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-protobuf") } };
+}

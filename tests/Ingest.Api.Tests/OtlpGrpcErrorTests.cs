@@ -1,0 +1,100 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Ingest.Api.Tests.Infrastructure;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.Testing;
+using Xunit;
+
+namespace Ingest.Api.Tests;
+
+/// <summary>OTLP/gRPC answers as https://opentelemetry.io/docs/specs/otlp/#otlpgrpc-response prescribes.</summary>
+public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<RabbitMqServer>
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EmptyRequestSucceedsWithoutPartialSuccess()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+
+        var response = await app.Grpc.ExportAsync(new ExportTraceServiceRequest(), cancellationToken: Cancel);
+
+        Assert.Null(response.PartialSuccess);
+    }
+
+    [Fact]
+    public async Task InvalidSpansAreReportedAsPartialSuccess()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        var request = Requests.Spans(4);
+        request.ResourceSpans[0].ScopeSpans[0].Spans[0].TraceId = ByteString.CopyFrom(new byte[16]);
+        request.ResourceSpans[0].ScopeSpans[0].Spans[3].SpanId = ByteString.CopyFrom(new byte[3]);
+
+        var response = await app.Grpc.ExportAsync(request, cancellationToken: Cancel);
+
+        Assert.Equal(2, response.PartialSuccess.RejectedSpans);
+        Assert.Contains("spans[0]: traceId must not be all zeros", response.PartialSuccess.ErrorMessage);
+        Assert.Single(await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 2, TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task GzipCompressedRequestsAreAccepted()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        var headers = new Metadata { { "grpc-internal-encoding-request", "gzip" } };
+
+        await app.Grpc.ExportAsync(Requests.Spans(10, attributeBytes: 1000), headers, cancellationToken: Cancel);
+
+        Assert.Single(await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 10, TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task MessageOverTheLimitAfterDecompressionIsResourceExhaustedWithoutRetryInfo()
+    {
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxRequestBytes"] = "1048576" });
+        // Highly compressible: small on the wire, over the limit once decompressed.
+        var request = Requests.Spans(1, attributeBytes: 2 * 1024 * 1024);
+        var headers = new Metadata { { "grpc-internal-encoding-request", "gzip" } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(request, headers, cancellationToken: Cancel).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Null(error.GetRpcStatus()?.GetDetail<Google.Rpc.RetryInfo>());
+    }
+
+    [Fact]
+    public async Task WithApiKeysConfiguredCallsWithoutAValidKeyAreUnauthenticated()
+    {
+        const string key = "grpc-key-0123456789abcdef";
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Ingest:Auth:ApiKeys:0"] = key });
+
+        var missing = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(Requests.Spans(1), cancellationToken: Cancel).ResponseAsync);
+        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "authorization", "Bearer " + key } }, cancellationToken: Cancel);
+        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "x-api-key", key } }, cancellationToken: Cancel);
+
+        Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task UndecodableMessageIsInvalidArgumentSayingWhatIsWrong()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        var raw = new Method<byte[], byte[]>(MethodType.Unary, "opentelemetry.proto.collector.trace.v1.TraceService", "Export", Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => app.GrpcChannel.CreateCallInvoker().AsyncUnaryCall(raw, null, new CallOptions(cancellationToken: Cancel), [0x0A, 0xFF, 0xFF, 0xFF, 0x0F]).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("not a valid OTLP ExportTraceServiceRequest", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task InvalidTenantIsInvalidArgument()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "x-scope-orgid", "a/b" } }, cancellationToken: Cancel).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("X-Scope-OrgID", error.Status.Detail);
+    }
+}
