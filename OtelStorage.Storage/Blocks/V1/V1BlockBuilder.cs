@@ -56,8 +56,7 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     public async Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         BlockId.Validate(blockId);
-        var rows = _rows.ToArray();
-        Array.Sort(rows, RowOrder.Instance);
+        var rows = SortedRows();
 
         using var data = new MemoryStream(Math.Max(1024, rows.Length * 64));
         var parquetOptions = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = options.Compression };
@@ -616,6 +615,26 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         return meta;
     }
 
+    /// <summary>Rows in (trace ID, start time, span ID) order, sorted through compact keys rather than moving rows.</summary>
+    private Row[] SortedRows()
+    {
+        var keys = new SortKey[_rows.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var r = _rows[i];
+            keys[i] = new SortKey(V1Rows.TraceKey(r.TraceId), r.Start, Metadata.MetadataExtractor.SpanKey(r.SpanId), i);
+        }
+
+        Array.Sort(keys);
+        var rows = new Row[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            rows[i] = _rows[keys[i].Index];
+        }
+
+        return rows;
+    }
+
     private static int CountTraces(Row[] sortedRows)
     {
         var count = 0;
@@ -651,20 +670,18 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         public byte[] Rest;
     }
 
-    private sealed class RowOrder : IComparer<Row>
+    private readonly record struct SortKey(UInt128 Trace, ulong Start, ulong Span, int Index) : IComparable<SortKey>
     {
-        public static readonly RowOrder Instance = new();
-
-        public int Compare(Row x, Row y)
+        public int CompareTo(SortKey other)
         {
-            var c = x.TraceId.AsSpan().SequenceCompareTo(y.TraceId);
+            var c = Trace.CompareTo(other.Trace);
             if (c != 0)
             {
                 return c;
             }
 
-            c = x.Start.CompareTo(y.Start);
-            return c != 0 ? c : x.SpanId.AsSpan().SequenceCompareTo(y.SpanId);
+            c = Start.CompareTo(other.Start);
+            return c != 0 ? c : Span.CompareTo(other.Span);
         }
     }
 }
