@@ -568,19 +568,11 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     private BlockMeta BuildMeta(string blockId, DateTimeOffset createdAt, Row[] rows, long dataBytes, long indexBytes, int rowGroups)
     {
         var facts = new SpanFacts[rows.Length];
-        var operations = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         ulong minStart = ulong.MaxValue, maxStart = 0, maxEnd = 0;
         for (var i = 0; i < rows.Length; i++)
         {
             ref readonly var r = ref rows[i];
-            var service = _resources[r.Resource].Service;
-            facts[i] = new SpanFacts(r.TraceId, r.SpanId, r.ParentSpanId, service, r.Name, r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
-            if (!operations.TryGetValue(service, out var ops))
-            {
-                operations[service] = ops = new SortedSet<string>(StringComparer.Ordinal);
-            }
-
-            ops.Add(r.Name);
+            facts[i] = new SpanFacts(r.TraceId, r.SpanId, r.ParentSpanId, _resources[r.Resource].Service, r.Name, r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
             minStart = Math.Min(minStart, r.Start);
             maxStart = Math.Max(maxStart, r.Start);
             maxEnd = Math.Max(maxEnd, unchecked(r.Start + (ulong)r.Duration));
@@ -602,14 +594,24 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
             IndexSizeBytes = indexBytes,
             SizeBytes = dataBytes + indexBytes,
             RowGroupCount = rowGroups,
-            Services = [.. operations.Keys],
             Dependencies = [.. extracted.Dependencies],
             ServiceStatistics = [.. extracted.Services],
             OperationStatistics = [.. extracted.Operations],
         };
-        foreach (var (service, ops) in operations)
+
+        // Operation statistics are sorted by service then name, so services and operations fall out in order.
+        foreach (var op in extracted.Operations)
         {
-            meta.Operations[service] = [.. ops];
+            if (!meta.Operations.TryGetValue(op.Service, out var names))
+            {
+                meta.Operations[op.Service] = names = [];
+                meta.Services.Add(op.Service);
+            }
+
+            if (names.Count == 0 || names[^1] != op.Operation)
+            {
+                names.Add(op.Operation);
+            }
         }
 
         return meta;
