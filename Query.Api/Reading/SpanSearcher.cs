@@ -94,21 +94,25 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
             return true;
         }
 
-        var stats = meta.OperationStatistics
-            .Where(o => (query.Service is null || o.Service == query.Service)
-                        && (query.SpanName is null || o.Operation == query.SpanName)
-                        && (query.Kind is null || o.Kind == query.Kind))
-            .ToList();
-        if (stats.Count == 0)
+        if (meta.OperationStatistics.Count == 0)
         {
-            // No statistics at all (an older writer): only the span scan can tell.
-            return meta.OperationStatistics.Count == 0;
+            return true; // No statistics (an older writer): only the span scan can tell.
         }
 
-        return stats.Any(o =>
-            (query.MinDurationNanos is not { } min || o.Duration.MaxNanos >= min)
-            && (query.MaxDurationNanos is not { } max || o.Duration.MinNanos <= max)
-            && (query.StatusCode != 2 || o.ErrorCount > 0));
+        foreach (var o in meta.OperationStatistics)
+        {
+            if ((query.Service is null || o.Service == query.Service)
+                && (query.SpanName is null || o.Operation == query.SpanName)
+                && (query.Kind is null || o.Kind == query.Kind)
+                && (query.MinDurationNanos is not { } min || o.Duration.MaxNanos >= min)
+                && (query.MaxDurationNanos is not { } max || o.Duration.MinNanos <= max)
+                && (query.StatusCode != 2 || o.ErrorCount > 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ulong? Cutoff(List<StoredSpan> kept, int limit, bool distinctTraces)
