@@ -1,15 +1,24 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OtelStorage.Storage.ObjectStore;
+using Query.Api.Apis;
+using Query.Api.Extensions;
+using Query.Api.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddObjectStore();
-builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.Listen(builder.Configuration, builder.Configuration.GetServerPort("Query:Port", 16686), HttpProtocols.Http1AndHttp2));
+builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseMiddleware<TenantMiddleware>();
 app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapTracesApi();
+app.MapSpansApi();
+app.MapServicesApi();
+app.MapJaegerApi();
+app.MapTempoApi();
 
 app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

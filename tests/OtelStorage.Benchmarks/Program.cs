@@ -1,12 +1,22 @@
 using BenchmarkDotNet.Running;
 using OtelStorage.Benchmarks.Limits;
+using OtelStorage.Benchmarks.Query;
 
-// "limits" measures the single-stage limits against live infrastructure; anything else runs the
-// BenchmarkDotNet suites (pick with --filter, for example: --filter '*Decode*').
-if (args.Length > 0 && args[0] == "limits")
+// Console modes against live infrastructure:
+//   limits       the single-stage limits of issue 8 (decode, RabbitMQ publish+confirm, S3 PUT)
+//   query-store  Query.Api over a store of 1,000+ blocks on s3rver (see Query/QueryStoreBenchmark.cs)
+// Anything else runs the BenchmarkDotNet suites (pick with --filter, for example: --filter '*Decode*').
+if (args is ["limits", ..])
 {
     return await StageLimits.RunAsync(args);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args is ["query-store", ..])
+{
+    await QueryStoreBenchmark.RunAsync(args[1..]);
+    return 0;
+}
+
+// Query.Api (referenced by the query-store mode) has a public Program too, so name this assembly through another type.
+BenchmarkSwitcher.FromAssembly(typeof(StageLimits).Assembly).Run(args);
 return 0;

@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Query.Api.Blocks;
+using Query.Api.Formats;
+using Query.Api.Reading;
+
+namespace Query.Api.Apis;
+
+/// <summary>The filters of <c>GET /spans</c>; times are RFC 3339 or Unix nanoseconds, durations Go durations.</summary>
+public sealed record SpanSearchParameters(
+    string? Limit,
+    string? Service,
+    string? Operation,
+    string? Start,
+    string? End,
+    string? MinDuration,
+    string? MaxDuration,
+    string? Status,
+    string[]? Tag);
+
+/// <summary>The native span search.</summary>
+public static class SpansApi
+{
+    public static IEndpointRouteBuilder MapSpansApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/spans").WithTags("Spans")
+            .MapGet("/", SearchSpans)
+            .WithName("SearchSpans")
+            .WithSummary("Spans matching every filter, newest first")
+            .WithDescription("Order: start time descending, then trace ID and span ID ascending, so the same query over the same data gives the same answer. "
+                             + "limit defaults to Query:DefaultLimit and may not exceed Query:MaxLimit; start defaults to end minus Query:DefaultSearchRange and end to now; "
+                             + "the range may not exceed Query:MaxSearchRange. tag=key:value may repeat.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<SpansResponse>, JsonHttpResult<ErrorResponse>>> SearchSpans(
+        [AsParameters] SpanSearchParameters parameters,
+        [AsParameters] QueryServices services)
+    {
+        SearchCriteria criteria;
+        try
+        {
+            criteria = Parse(parameters);
+            var (query, limit) = criteria.Build(services.Options.Value, services.Time.GetUtcNow());
+            using var reads = MeteredObjectStore.BeginScope();
+            var result = await services.Search.SearchSpansAsync(services.Tenant, query, limit, services.Aborted);
+            services.Telemetry.Request("spans", "ok");
+            return TypedResults.Ok(new SpansResponse(
+                [.. result.Spans.Select(SpanSummary.From)],
+                limit,
+                new SearchMetrics(result.TotalBlocks, result.BlocksConsidered, result.BlocksRead, reads.Statistics.Bytes)));
+        }
+        catch (QueryParameterException e)
+        {
+            services.Telemetry.Request("spans", "bad_request");
+            return ErrorResults.BadRequest(e.Message);
+        }
+    }
+
+    private static SearchCriteria Parse(SpanSearchParameters p)
+    {
+        var c = new SearchCriteria
+        {
+            Service = p.Service,
+            Operation = p.Operation,
+            Limit = ParseLimit(p.Limit),
+            StartUnixNano = string.IsNullOrEmpty(p.Start) ? null : QueryParsing.Time(p.Start, "start"),
+            EndUnixNano = string.IsNullOrEmpty(p.End) ? null : QueryParsing.Time(p.End, "end"),
+            MinDurationNanos = string.IsNullOrEmpty(p.MinDuration) ? null : QueryParsing.Duration(p.MinDuration, "minDuration"),
+            MaxDurationNanos = string.IsNullOrEmpty(p.MaxDuration) ? null : QueryParsing.Duration(p.MaxDuration, "maxDuration"),
+            StatusCode = string.IsNullOrEmpty(p.Status) ? null : QueryParsing.Status(p.Status),
+        };
+        foreach (var tag in p.Tag ?? [])
+        {
+            var (key, value) = QueryParsing.Tag(tag);
+            c.AddTag(key, value);
+        }
+
+        return c;
+    }
+
+    internal static int? ParseLimit(string? limit) =>
+        string.IsNullOrEmpty(limit) ? null
+        : int.TryParse(limit, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw new QueryParameterException($"limit must be an integer, got '{limit}'");
+}

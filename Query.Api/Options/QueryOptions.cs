@@ -1,0 +1,88 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Query.Api.Options;
+
+/// <summary>The <c>Query</c> section: the block list cache, search limits and API keys. Validated at start.</summary>
+public sealed class QueryOptions : IValidatableObject
+{
+    public const string SectionName = "Query";
+
+    /// <summary>The port Query.Api listens on (the seed's <c>server:port</c> wins when set).</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 16686;
+
+    /// <summary>How often each active tenant's block list is polled for new blocks. Freshness is this plus one listing.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "Query:BlockPollInterval must be between 50 ms and 10 minutes.")]
+    public TimeSpan BlockPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often each tenant's whole block list is read again, to drop blocks deleted by retention or compaction.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Query:BlockFullRefreshInterval must be between 1 s and 1 day.")]
+    public TimeSpan BlockFullRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Block IDs are cut when a batch starts, but meta.json is written when the upload ends: an incremental poll
+    /// lists from this far before the newest known block, so slow uploads are not missed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Query:BlockCommitGrace must be between 0 and 1 day.")]
+    public TimeSpan BlockCommitGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Tenants whose block lists are kept; the least recently queried is dropped beyond this.</summary>
+    [Range(1, 100_000)]
+    public int MaxTenants { get; set; } = 1000;
+
+    /// <summary>Blocks kept per tenant; beyond it the oldest are not searched (compaction keeps counts low).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxBlocksPerTenant { get; set; } = 200_000;
+
+    /// <summary>A tenant not queried for this long stops being polled and its list is freed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00", ErrorMessage = "Query:TenantIdleTimeout must be between 1 s and 30 days.")]
+    public TimeSpan TenantIdleTimeout { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Memory for cached block indexes (bloom filters, row-group tables, footers), in MiB.</summary>
+    [Range(1, 1_048_576)]
+    public int IndexCacheMegabytes { get; set; } = 512;
+
+    /// <summary>Blocks read at once by one request (trace lookups and searches).</summary>
+    [Range(1, 256)]
+    public int MaxConcurrentBlockReads { get; set; } = 16;
+
+    /// <summary>The limit of <c>/spans</c>, <c>/api/traces</c> and <c>/api/search</c> when none is given.</summary>
+    [Range(1, 100_000)]
+    public int DefaultLimit { get; set; } = 20;
+
+    /// <summary>The largest limit accepted; a larger one is a 400.</summary>
+    [Range(1, 100_000)]
+    public int MaxLimit { get; set; } = 1000;
+
+    /// <summary>The search window when a request gives no start.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00", ErrorMessage = "Query:DefaultSearchRange must be between 1 s and 10 years.")]
+    public TimeSpan DefaultSearchRange { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The widest search window accepted; a wider one is a 400.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00", ErrorMessage = "Query:MaxSearchRange must be between 1 s and 10 years.")]
+    public TimeSpan MaxSearchRange { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// API keys for every query route (health, <c>/ready</c> and <c>/api/echo</c> excepted). Empty means no key is
+    /// needed. Clients send one as <c>X-API-Key</c> or <c>Authorization: Bearer</c>.
+    /// </summary>
+    public List<string> ApiKeys { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (DefaultLimit > MaxLimit)
+        {
+            yield return new ValidationResult($"Query:DefaultLimit ({DefaultLimit}) must not exceed Query:MaxLimit ({MaxLimit}).", [nameof(DefaultLimit)]);
+        }
+
+        if (DefaultSearchRange > MaxSearchRange)
+        {
+            yield return new ValidationResult($"Query:DefaultSearchRange ({DefaultSearchRange}) must not exceed Query:MaxSearchRange ({MaxSearchRange}).", [nameof(DefaultSearchRange)]);
+        }
+
+        if (ApiKeys.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult("Query:ApiKeys must not contain empty keys.", [nameof(ApiKeys)]);
+        }
+    }
+}

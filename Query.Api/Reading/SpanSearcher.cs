@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocks;
+using Query.Api.Blocks;
+using Query.Api.Options;
+using Query.Api.Telemetry;
+
+namespace Query.Api.Reading;
+
+/// <summary>The spans found, newest first (<see cref="StoredSpan.NewestFirst"/>), and what was read to find them.</summary>
+public sealed record SearchResult(IReadOnlyList<StoredSpan> Spans, int BlocksConsidered, int BlocksRead, int TotalBlocks);
+
+/// <summary>
+/// Newest-first span search over a tenant's blocks. Blocks are pruned by their meta.json (time bounds, services,
+/// operations, and the per-operation duration and error statistics), then read newest first in growing waves;
+/// the search stops as soon as no remaining block can hold a span newer than the last one kept. Inside a block,
+/// <see cref="BlockStore.SearchAsync"/> filters the promoted columns before decoding any span. Results are a
+/// total order on (start time desc, trace ID, span ID), so the same query over the same data gives the same answer.
+/// </summary>
+public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, BlockStore store, IOptions<QueryOptions> options, QueryTelemetry telemetry)
+{
+    private readonly int _concurrency = options.Value.MaxConcurrentBlockReads;
+
+    /// <summary>The newest <paramref name="limit"/> matching spans.</summary>
+    public Task<SearchResult> SearchSpansAsync(string tenant, SpanQuery query, int limit, CancellationToken cancellationToken) =>
+        SearchAsync(tenant, query, limit, distinctTraces: false, cancellationToken);
+
+    /// <summary>
+    /// The matching spans of the <paramref name="limit"/> traces whose newest matching span is newest. Each block
+    /// contributes at most 10 × limit spans, so a trace is found through its newest matches.
+    /// </summary>
+    public Task<SearchResult> SearchTracesAsync(string tenant, SpanQuery query, int limit, CancellationToken cancellationToken) =>
+        SearchAsync(tenant, query, limit, distinctTraces: true, cancellationToken);
+
+    private async Task<SearchResult> SearchAsync(string tenant, SpanQuery query, int limit, bool distinctTraces, CancellationToken cancellationToken)
+    {
+        using var activity = QueryTelemetry.ActivitySource.StartActivity(distinctTraces ? "trace search" : "span search");
+        activity?.SetTag("otelstorage.tenant", tenant);
+        var stopwatch = Stopwatch.StartNew();
+        var set = await catalog.GetAsync(tenant, cancellationToken);
+        var blocks = set.NewestFirst.Where(m => query.MayMatch(m) && StatisticsMayMatch(m, query)).ToList();
+        var perBlock = query with { Limit = distinctTraces ? (int)Math.Min(limit * 10L, 100_000) : limit };
+
+        var kept = new List<StoredSpan>();
+        var next = 0;
+        var read = 0;
+        var wave = 2;
+        while (next < blocks.Count)
+        {
+            var cutoff = Cutoff(kept, limit, distinctTraces);
+            if (cutoff is { } c && blocks[next].MaxStartTimeUnixNano < c)
+            {
+                break; // Blocks are ordered by latest start: none of the rest can beat what is kept.
+            }
+
+            var batch = blocks.Skip(next).Take(wave).TakeWhile(b => cutoff is null || b.MaxStartTimeUnixNano >= cutoff).ToList();
+            next += batch.Count;
+            read += batch.Count;
+            wave = Math.Min(wave * 2, _concurrency);
+            var found = new ConcurrentBag<IReadOnlyList<StoredSpan>>();
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken }, async (meta, ct) =>
+            {
+                try
+                {
+                    var index = await indexes.GetAsync(meta, ct);
+                    found.Add(await store.SearchAsync(meta, index, perBlock, ct));
+                }
+                catch (Exception e) when (TraceReader.BlockGone(e))
+                {
+                    // Deleted by retention or compaction since it was listed.
+                }
+            });
+
+            kept.AddRange(found.SelectMany(f => f));
+            kept = Trim(kept, limit, distinctTraces);
+        }
+
+        telemetry.BlocksInspected(read, "search");
+        telemetry.SearchDuration(stopwatch.Elapsed, distinctTraces ? "traces" : "spans");
+        activity?.SetTag("otelstorage.blocks_considered", blocks.Count);
+        activity?.SetTag("otelstorage.blocks_read", read);
+        return new SearchResult(kept, blocks.Count, read, set.NewestFirst.Count);
+    }
+
+    /// <summary>
+    /// What a block's statistics rule out: no operation of the wanted service (and name) lasting long enough, none
+    /// short enough, or no errors when errors are wanted. Statistics cover every span, so this never drops a match.
+    /// </summary>
+    public static bool StatisticsMayMatch(BlockMeta meta, SpanQuery query)
+    {
+        if (query.MinDurationNanos is null && query.MaxDurationNanos is null && query.StatusCode != 2)
+        {
+            return true;
+        }
+
+        if (meta.OperationStatistics.Count == 0)
+        {
+            return true; // No statistics (an older writer): only the span scan can tell.
+        }
+
+        foreach (var o in meta.OperationStatistics)
+        {
+            if ((query.Service is null || o.Service == query.Service)
+                && (query.SpanName is null || o.Operation == query.SpanName)
+                && (query.Kind is null || o.Kind == query.Kind)
+                && (query.MinDurationNanos is not { } min || o.Duration.MaxNanos >= min)
+                && (query.MaxDurationNanos is not { } max || o.Duration.MinNanos <= max)
+                && (query.StatusCode != 2 || o.ErrorCount > 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ulong? Cutoff(List<StoredSpan> kept, int limit, bool distinctTraces)
+    {
+        if (!distinctTraces)
+        {
+            return kept.Count >= limit ? kept[limit - 1].StartTimeUnixNano : null;
+        }
+
+        var traces = new HashSet<UInt128>();
+        foreach (var span in kept)
+        {
+            if (traces.Add(span.Key.TraceId) && traces.Count == limit)
+            {
+                return span.StartTimeUnixNano;
+            }
+        }
+
+        return null;
+    }
+
+    private static List<StoredSpan> Trim(List<StoredSpan> spans, int limit, bool distinctTraces)
+    {
+        var seen = new HashSet<(UInt128, ulong)>();
+        var sorted = spans.Order(StoredSpan.NewestFirst).Where(s => seen.Add(s.Key));
+        if (!distinctTraces)
+        {
+            return [.. sorted.Take(limit)];
+        }
+
+        var traces = new HashSet<UInt128>();
+        var result = new List<StoredSpan>();
+        foreach (var span in sorted)
+        {
+            if (traces.Contains(span.Key.TraceId) || (traces.Count < limit && traces.Add(span.Key.TraceId)))
+            {
+                result.Add(span);
+            }
+        }
+
+        return result;
+    }
+}

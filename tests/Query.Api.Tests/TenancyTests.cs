@@ -1,0 +1,96 @@
+using System.Net;
+using Xunit;
+using static Query.Api.Tests.TestSpans;
+
+namespace Query.Api.Tests;
+
+public sealed class TenancyTests(QueryApiFixture fixture)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ATenantNeverSeesAnotherTenantsData()
+    {
+        var a = QueryApiFixture.NewTenant();
+        var b = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, a);
+        await fixture.WriteBlockAsync(b, [Request("billing", Span(50, 50, null, "invoice", 0, 5))]);
+        var clientB = fixture.Client(b);
+
+        await clientB.GetJsonAsync($"/traces/{Hex(TraceId(1))}", HttpStatusCode.NotFound);
+        var jaeger = await clientB.GetJsonAsync($"/api/traces/{Hex(TraceId(1))}", HttpStatusCode.NotFound);
+        var services = await clientB.GetJsonAsync("/services");
+        var spans = await clientB.GetJsonAsync("/spans?service=frontend");
+        var tempo = await clientB.GetJsonAsync("/api/search?tags=service.name%3Dfrontend");
+        var own = await clientB.GetJsonAsync($"/traces/{Hex(TraceId(50))}");
+        var fromA = await fixture.Client(a).GetJsonAsync($"/traces/{Hex(TraceId(50))}", HttpStatusCode.NotFound);
+
+        Assert.Equal(404, jaeger.GetProperty("errors")[0].GetProperty("code").GetInt32());
+        Assert.Equal(["billing"], services.GetProperty("services").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList());
+        Assert.Empty(spans.GetProperty("spans").EnumerateArray());
+        Assert.Empty(tempo.GetProperty("traces").EnumerateArray());
+        Assert.Single(own.GetProperty("resourceSpans").EnumerateArray());
+        Assert.Equal(404, fromA.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task RequestsWithoutAHeaderUseTheSingleTenant()
+    {
+        await fixture.WriteBlockAsync("single-tenant", [Request("default-svc", Span(60, 60, null, "op", 0, 5))]);
+
+        // Other tests may have cached single-tenant's list already: the block shows within the freshness bound.
+        var client = fixture.Client(null);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        HttpResponseMessage response;
+        while ((response = await client.GetAsync($"/traces/{Hex(TraceId(60))}", Ct)).StatusCode == HttpStatusCode.NotFound && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            response.Dispose();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("default-svc", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        response.Dispose();
+    }
+
+    [Theory]
+    [InlineData("../other")]
+    [InlineData("has space")]
+    [InlineData("a-tenant-name-that-is-far-too-long-to-be-accepted-as-a-tenant-id-0123")]
+    public async Task AnInvalidTenantIsA400NamingTheRule(string tenant)
+    {
+        var json = await fixture.Client(tenant).GetJsonAsync("/api/services", HttpStatusCode.BadRequest);
+
+        Assert.Equal($"X-Scope-OrgID must be one tenant matching ^[A-Za-z0-9_-]{{1,64}}$ (1 to 64 letters, digits, '_' or '-'), got '{tenant}'", json.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task ApiKeysAreRequiredWhenConfiguredAndComparedExactly()
+    {
+        await using var factory = fixture.CreateFactory(new Dictionary<string, string?> { ["Query:ApiKeys:0"] = "first-key", ["Query:ApiKeys:1"] = "second-key" });
+        var client = factory.CreateClient();
+
+        using var none = await client.GetAsync("/api/services", Ct);
+        using var wrong = await Send(client, "X-API-Key", "first-kez");
+        using var prefix = await Send(client, "X-API-Key", "first");
+        using var header = await Send(client, "X-API-Key", "first-key");
+        using var bearer = await Send(client, "Authorization", "Bearer second-key");
+        using var health = await client.GetAsync("/alive", Ct);
+        using var echo = await client.GetAsync("/api/echo", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Contains("a valid API key is required", await none.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, prefix.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, header.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> Send(HttpClient client, string header, string value)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/services");
+        request.Headers.TryAddWithoutValidation(header, value);
+        return client.SendAsync(request, Ct);
+    }
+}
