@@ -39,8 +39,12 @@ public static class HealthApi
             : TypedResults.Ok(report);
     }
 
-    public static Ok<HistoryResponse> GetHistory(HealthState state) => TypedResults.Ok(new HistoryResponse(state.History()));
+    public static Ok<HistoryResponse> GetHistory(HealthState state) => TypedResults.Ok(new HistoryResponse(state.History(), state.Latest));
 }
 
 /// <summary>The body of <c>GET /health/history</c>.</summary>
-public sealed record HistoryResponse(IReadOnlyList<HistoryPoint> Points);
+/// <param name="Points">One per poll, oldest first.</param>
+/// <param name="Latest">
+/// The newest full report, as <c>/health</c> gives it, so the chart page needs one request that always answers 200.
+/// </param>
+public sealed record HistoryResponse(IReadOnlyList<HistoryPoint> Points, HealthReport? Latest);
