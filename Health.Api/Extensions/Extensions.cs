@@ -45,6 +45,8 @@ public static class Extensions
         builder.Services.AddSingleton<HealthState>();
         builder.Services.AddSingleton<HealthMetrics>();
         builder.Services.AddHostedService<HealthPoller>();
+        // Ready once there is a report to serve, so nothing that waits for readiness then reads "Starting".
+        builder.Services.AddHealthChecks().AddCheck<FirstPollHealthCheck>("first-poll");
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;

@@ -106,3 +106,10 @@ public sealed class PipelineHealthFixture : IAsyncLifetime
 
 /// <summary>The parts of <c>/health/history</c> the tests read.</summary>
 public sealed record HistoryProbe(IReadOnlyList<HistoryPoint> Points, HealthReport? Latest);
+
+/// <summary>One running system for every functional test class: starting it takes most of a test's time, and two would share two cores.</summary>
+[CollectionDefinition(Name)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineHealthFixture>
+{
+    public const string Name = "pipeline";
+}

@@ -11,7 +11,8 @@ using RabbitMQ.Client;
 namespace Health.Api.Tests;
 
 /// <summary>Health.Api against the running system: it follows the Batcher and RabbitMQ stopping and starting.</summary>
-public sealed class PipelineHealthTests(PipelineHealthFixture fixture) : IClassFixture<PipelineHealthFixture>
+[Collection(PipelineCollection.Name)]
+public sealed class PipelineHealthTests(PipelineHealthFixture fixture)
 {
     private static readonly TimeSpan StateTimeout = TimeSpan.FromMinutes(2);
 
