@@ -36,15 +36,27 @@ public static class ServiceBuilderExtensions
             .WithUses(infrastructure.ObjectStore, infrastructure)
             .WithHttpHealthCheck("/health");
 
-        builder.AddProject<Projects.Health_Api>(HealthName)
+        var health = builder.AddProject<Projects.Health_Api>(HealthName)
             .WithHttpEndpoint(name: "http", port: Port(13133), env: "Health__Port", isProxied: false)
             .WithUses(infrastructure.Messaging, infrastructure)
             .WithUses(infrastructure.ObjectStore, infrastructure)
             .WithReference(ingest)
             .WithReference(batcher)
             .WithReference(query)
-            .WithHttpHealthCheck("/health");
+            // Health.Api's /health is the pipeline's view (503 while RabbitMQ is down); the resource itself is healthy when it is ready.
+            .WithHttpHealthCheck("/health/ready");
+
+        // Local and Containers mode know the management endpoint; External mode leaves Health.Api to derive it
+        // from the AMQP connection string (host, port 15672) or to read Health:RabbitMq:ManagementUrl.
+        if (infrastructure.Messaging.Resource is IResourceWithEndpoints broker
+            && broker.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == ManagementEndpointName))
+        {
+            health.WithEnvironment("Health__RabbitMq__ManagementUrl", broker.GetEndpoint(ManagementEndpointName));
+        }
     }
+
+    /// <summary>The RabbitMQ management endpoint's name, the same for the local process and the container.</summary>
+    private const string ManagementEndpointName = "management";
 
     private static IResourceBuilder<ProjectResource> WithUses(
         this IResourceBuilder<ProjectResource> project,

@@ -26,6 +26,12 @@ public static class Extensions
     public const string AlivenessEndpointPath = "/alive";
 
     /// <summary>
+    /// The service's counter totals as JSON (<see cref="MetricsSnapshot"/>), polled by Health.Api. It sits under
+    /// <see cref="HealthEndpointPath"/> so it is untraced like the other probes.
+    /// </summary>
+    public const string MetricsSnapshotPath = "/health/metrics";
+
+    /// <summary>
     /// The prefix of every activity source and meter OtelStorage's own code publishes under,
     /// for example <c>OtelStorage.Ingest</c>; all of them are exported.
     /// </summary>
@@ -36,6 +42,7 @@ public static class Extensions
         builder.AddYamlConfiguration();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddSingleton<MetricsSnapshot>();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -175,11 +182,19 @@ public static class Extensions
         return builder;
     }
 
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <summary>
+    /// Maps readiness at <paramref name="readinessPath"/>, liveness at <see cref="AlivenessEndpointPath"/> and the
+    /// counter totals at <see cref="MetricsSnapshotPath"/>. Health.Api passes another readiness path, because its
+    /// <c>/health</c> is the whole pipeline's view.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, string readinessPath = HealthEndpointPath)
     {
         // Readiness includes the dependencies (RabbitMQ, object store); liveness only says the process answers.
-        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteHealthJson });
+        app.MapHealthChecks(readinessPath, new HealthCheckOptions { ResponseWriter = WriteHealthJson });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        // Resolved here, not on first request, so the totals count from the start.
+        var snapshot = app.Services.GetRequiredService<MetricsSnapshot>();
+        app.MapGet(MetricsSnapshotPath, () => snapshot.Read());
         return app;
     }
 
