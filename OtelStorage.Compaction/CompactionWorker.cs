@@ -1,0 +1,191 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OtelStorage.Messaging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace OtelStorage.Compaction;
+
+/// <summary>Opens a broker connection; the worker recovers from connection loss itself.</summary>
+public delegate Task<IConnection> CompactionConnector(CancellationToken cancellationToken);
+
+/// <summary>
+/// Consumes the single-active-consumer compaction queue, one job at a time, and acknowledges each job after it
+/// completes. Every replica also offers a plan job every <see cref="CompactionOptions.Interval"/> while the
+/// queue is empty, so compaction goes on as long as any replica runs. If the connection drops mid-job, the job
+/// is cancelled and the broker hands it (unacknowledged) to the next active consumer.
+/// </summary>
+public sealed partial class CompactionWorker(
+    CompactionConnector connect,
+    CompactionJobRunner runner,
+    IOptions<CompactionOptions> options,
+    IOptions<CompactionQueueOptions> queueOptions,
+    TimeProvider time,
+    ILogger<CompactionWorker> logger) : BackgroundService
+{
+    private readonly CompactionOptions _options = options.Value;
+    private readonly CompactionQueueOptions _queue = queueOptions.Value;
+    private long _lastPlanTimestamp;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunSessionAsync(stoppingToken);
+                delay = TimeSpan.FromMilliseconds(500);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogSessionFailed(e, delay);
+            }
+
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+    }
+
+    /// <summary>One connection's life: declare, consume and schedule until the connection drops or the host stops.</summary>
+    private async Task RunSessionAsync(CancellationToken stoppingToken)
+    {
+        // Declared before the connection, so it outlives the shutdown event raised when the connection is disposed.
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        await using var connection = await connect(session.Token);
+        connection.ConnectionShutdownAsync += async (_, _) => await session.CancelAsync();
+
+        await using var consumeChannel = await connection.CreateChannelAsync(cancellationToken: session.Token);
+        await using var publishChannel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null),
+            session.Token);
+        await CompactionQueueTopology.DeclareAsync(consumeChannel, _queue, session.Token);
+        // One job at a time: the next is delivered only after this one is acknowledged.
+        await consumeChannel.BasicQosAsync(0, 1, false, session.Token);
+
+        var publishGate = new SemaphoreSlim(1, 1);
+        async Task PublishAsync(IReadOnlyList<CompactionJob> jobs, CancellationToken cancellationToken)
+        {
+            await publishGate.WaitAsync(cancellationToken);
+            try
+            {
+                var properties = new BasicProperties { Persistent = true, ContentType = CompactionJob.ContentType };
+                await Task.WhenAll(jobs.Select(j => publishChannel.BasicPublishAsync(string.Empty, _queue.Queue, mandatory: true, properties, j.ToJson(), cancellationToken).AsTask()));
+            }
+            finally
+            {
+                publishGate.Release();
+            }
+        }
+
+        var consumer = new AsyncEventingBasicConsumer(consumeChannel);
+        consumer.ReceivedAsync += async (_, delivery) => await HandleAsync(consumeChannel, delivery, PublishAsync, session.Token);
+        await consumeChannel.BasicConsumeAsync(_queue.Queue, autoAck: false, consumer, session.Token);
+        LogConsuming(_queue.Queue);
+
+        try
+        {
+            await ScheduleAsync(publishChannel, PublishAsync, session.Token);
+        }
+        catch (OperationCanceledException) when (session.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException("broker connection closed");
+        }
+        finally
+        {
+            publishGate.Dispose();
+        }
+    }
+
+    /// <summary>Offers a plan job whenever the queue holds none ready, every interval.</summary>
+    private async Task ScheduleAsync(IChannel channel, PublishJobs publish, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.Interval, time);
+        do
+        {
+            var queue = await channel.QueueDeclarePassiveAsync(_queue.Queue, cancellationToken);
+            if (queue.MessageCount == 0)
+            {
+                await publish([new CompactionJob { Kind = CompactionJobKind.Plan, PublishedAt = time.GetUtcNow() }], cancellationToken);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, PublishJobs publish, CancellationToken cancellationToken)
+    {
+        CompactionJob job;
+        try
+        {
+            job = CompactionJob.FromJson(delivery.Body.Span);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            // Unreadable jobs can never succeed: straight to the dead-letter queue.
+            LogUnreadableJob(e, delivery.DeliveryTag);
+            await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, cancellationToken);
+            return;
+        }
+
+        try
+        {
+            // Replicas offer plans independently; one plan per half interval is enough.
+            var last = Interlocked.Read(ref _lastPlanTimestamp);
+            if (job.Kind == CompactionJobKind.Plan && last != 0 && time.GetElapsedTime(last) < _options.Interval / 2)
+            {
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
+                return;
+            }
+
+            await runner.RunAsync(job, publish, cancellationToken);
+            if (job.Kind == CompactionJobKind.Plan)
+            {
+                Interlocked.Exchange(ref _lastPlanTimestamp, time.GetTimestamp());
+            }
+
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down or disconnected: the unacknowledged job goes to the next active consumer.
+        }
+        catch (Exception e)
+        {
+            LogJobFailed(e, job.Kind, job.Tenant, _options.RetryDelay);
+            try
+            {
+                await Task.Delay(_options.RetryDelay, time, cancellationToken);
+                await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // As above: the broker requeues it when the channel closes.
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming compaction jobs from {Queue} (single active consumer)")]
+    private partial void LogConsuming(string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Compaction broker session failed; reconnecting in {Delay}")]
+    private partial void LogSessionFailed(Exception exception, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Compaction job {Kind} for tenant {Tenant} failed; it returns to the queue in {Delay}")]
+    private partial void LogJobFailed(Exception exception, CompactionJobKind kind, string? tenant, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Compaction job with delivery tag {DeliveryTag} is not valid JSON; dead-lettered")]
+    private partial void LogUnreadableJob(Exception exception, ulong deliveryTag);
+}

@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RabbitMQ.Client;
+
+namespace OtelStorage.Messaging;
+
+/// <summary>Where compaction and retention jobs travel. Bound from the <c>Compaction</c> section.</summary>
+public sealed class CompactionQueueOptions
+{
+    public const string SectionName = "Compaction";
+
+    /// <summary>The durable single-active-consumer quorum queue of jobs.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_.-]{1,200}$", ErrorMessage = "Compaction:Queue may hold only letters, digits, '_', '.' and '-' (1 to 200).")]
+    public string Queue { get; set; } = "otelstorage.compaction";
+
+    /// <summary>
+    /// Deliveries of one job before it is dead-lettered: a job that fails this often (a corrupt source, say) stops
+    /// blocking the queue and is kept, with its reason, in the dead-letter queue.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Compaction:DeliveryLimit must be between 1 and 1000.")]
+    public int DeliveryLimit { get; set; } = 10;
+
+    public string DeadLetterExchange => Queue + ".dlx";
+
+    public string DeadLetterQueue => Queue + ".dead";
+}
+
+/// <summary>
+/// The compaction queue. It is a quorum queue with <c>x-single-active-consumer</c>: every replica consumes, the
+/// broker delivers to one at a time and fails over to another when that one's connection drops, so two replicas
+/// never work on jobs at once. Jobs are acknowledged after they complete; an unacknowledged job is delivered again.
+/// </summary>
+public static class CompactionQueueTopology
+{
+    /// <summary>Declares the queue and its dead-letter exchange and queue; idempotent while the arguments do not change.</summary>
+    public static async Task DeclareAsync(IChannel channel, CompactionQueueOptions options, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclareAsync(options.DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(
+            options.DeadLetterQueue,
+            durable: true,
+            exclusive: false,
+            autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" },
+            cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(options.DeadLetterQueue, options.DeadLetterExchange, routingKey: string.Empty, cancellationToken: cancellationToken);
+
+        await channel.QueueDeclareAsync(
+            options.Queue,
+            durable: true,
+            exclusive: false,
+            autoDelete: false,
+            arguments: new Dictionary<string, object?>
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-single-active-consumer"] = true,
+                ["x-delivery-limit"] = options.DeliveryLimit,
+                ["x-dead-letter-exchange"] = options.DeadLetterExchange,
+            },
+            cancellationToken: cancellationToken);
+    }
+}
+
+/// <summary>The kinds of compaction job.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CompactionJobKind>))]
+public enum CompactionJobKind
+{
+    /// <summary>
+    /// Look at every tenant: delete replaced sources past their grace period and orphans, apply retention, and
+    /// publish a <see cref="Compact"/> job per group of small blocks.
+    /// </summary>
+    Plan,
+
+    /// <summary>Merge <see cref="CompactionJob.Sources"/> of <see cref="CompactionJob.Tenant"/> into one block.</summary>
+    Compact,
+}
+
+/// <summary>The body of a compaction queue message, as JSON. Messages are persistent.</summary>
+public sealed record CompactionJob
+{
+    public const string ContentType = "application/json";
+
+    public required CompactionJobKind Kind { get; init; }
+
+    public string? Tenant { get; init; }
+
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>When the job was published, for the queue-wait metric and logs.</summary>
+    public DateTimeOffset PublishedAt { get; init; }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+
+    public static CompactionJob FromJson(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize<CompactionJob>(json, JsonOptions) ?? throw new JsonException("compaction job is null");
+}

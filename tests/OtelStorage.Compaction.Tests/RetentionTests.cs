@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OtelStorage.Messaging;
+using OtelStorage.Storage.Blocks;
+using OtelStorage.Workload;
+using Xunit;
+
+namespace OtelStorage.Compaction.Tests;
+
+[Collection(InfrastructureCollection.Name)]
+public sealed class RetentionTests(Infrastructure infrastructure)
+{
+    [Fact]
+    public async Task RetentionDeletesExactlyTheExpiredBlocksWithPerTenantPeriods()
+    {
+        var store = new BlockStore(infrastructure.CreateObjectStore(), new BlockKeys("r" + Guid.NewGuid().ToString("N")[..10]));
+        var now = DateTimeOffset.UtcNow;
+        var ages = new[] { TimeSpan.FromDays(40), TimeSpan.FromDays(10), TimeSpan.FromDays(6), TimeSpan.FromDays(2), TimeSpan.FromHours(1) };
+        var written = new List<(string Tenant, BlockMeta Meta, TimeSpan Age)>();
+        foreach (var tenant in new[] { "default-tenant", "short", "long" })
+        {
+            foreach (var age in ages)
+            {
+                // Spans end about a minute after the block's start time; the block is cut when they arrive.
+                var generator = new RealisticSpanGenerator(seed: written.Count, start: now - age);
+                var meta = await Blocks.WriteAsync(store, tenant, [generator.NextRequest(50)], now - age + TimeSpan.FromMinutes(1));
+                written.Add((tenant, meta, age));
+            }
+        }
+
+        var retention = new RetentionOptions
+        {
+            Period = TimeSpan.FromDays(7),
+            Tenants = new(StringComparer.Ordinal) { ["short"] = TimeSpan.FromDays(1), ["long"] = TimeSpan.FromDays(30) },
+        };
+        using var telemetry = new CompactionTelemetry(new TestMeterFactory());
+        var compaction = new CompactionOptions { MinBlockAge = TimeSpan.FromDays(365) };
+        var runner = new CompactionJobRunner(store, Options.Create(compaction), Options.Create(retention), telemetry, TimeProvider.System, NullLogger<CompactionJobRunner>.Instance);
+
+        await runner.RunAsync(new CompactionJob { Kind = CompactionJobKind.Plan }, (_, _) => Task.CompletedTask, TestContext.Current.CancellationToken);
+
+        var expected = written.Where(w => w.Age > retention.ToPolicy().PeriodFor(w.Tenant)).Select(w => w.Meta.BlockId).ToHashSet();
+        Assert.Equal(1 + 2 + 3, expected.Count);
+        foreach (var (tenant, meta, age) in written)
+        {
+            var present = await store.ReadMetaAsync(tenant, meta.BlockId, TestContext.Current.CancellationToken) is not null;
+            Assert.True(present != expected.Contains(meta.BlockId), $"{tenant} block aged {age} should be {(expected.Contains(meta.BlockId) ? "deleted" : "kept")}");
+            Assert.Equal(present, await store.ReadIndexAsync(meta, TestContext.Current.CancellationToken).ContinueWith(t => t.IsCompletedSuccessfully));
+        }
+    }
+
+    [Fact]
+    public void InvalidOptionsNameTheKey()
+    {
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        var retention = new RetentionOptions { Tenants = new(StringComparer.Ordinal) { ["bad/tenant"] = TimeSpan.FromDays(1) } };
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(retention, new(retention), errors, validateAllProperties: true) && !retention.Validate(new(retention)).Any());
+        Assert.Contains(retention.Validate(new(retention)), e => e.ErrorMessage!.Contains("Retention:Tenants:bad/tenant", StringComparison.Ordinal));
+
+        var compaction = new CompactionOptions { Interval = TimeSpan.Zero };
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(compaction, new(compaction), errors, validateAllProperties: true));
+        Assert.Contains(errors, e => e.ErrorMessage!.Contains("Compaction:Interval", StringComparison.Ordinal));
+    }
+}
