@@ -81,6 +81,23 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConfirmTimeout);
 
+        // The channel first: while the broker is down, requests fail fast without queueing for in-flight budget.
+        IChannel? channel;
+        try
+        {
+            channel = await GetChannelAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            channel = null;
+            _lastConnectError = $"no connection within {_options.ConfirmTimeout.TotalSeconds:0.#} s";
+        }
+
+        if (channel is null)
+        {
+            return new PublishResult(PublishOutcome.Unavailable, "The message broker is unavailable: " + (_lastConnectError ?? "not connected"));
+        }
+
         long bytes = 0;
         foreach (var batch in batches)
         {
@@ -102,13 +119,6 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         {
             lease.Dispose();
             return new PublishResult(PublishOutcome.Throttled, "Too many spans are waiting for the broker to confirm; retry later.");
-        }
-
-        var channel = await GetChannelAsync(timeout.Token);
-        if (channel is null)
-        {
-            lease.Dispose();
-            return new PublishResult(PublishOutcome.Unavailable, "The message broker is unavailable: " + (_lastConnectError ?? "not connected"));
         }
 
         var started = _time.GetTimestamp();

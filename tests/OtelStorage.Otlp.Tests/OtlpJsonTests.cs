@@ -10,7 +10,7 @@ namespace OtelStorage.Otlp.Tests;
 public sealed class OtlpJsonTests
 {
     [Fact]
-    public void HandWrittenJson.RequestJsonDecodesWithHexIdsNamedEnumsAndStringOrNumberIntegers()
+    public void HandWrittenJsonDecodesWithHexIdsNamedEnumsAndStringOrNumberIntegers()
     {
         var request = OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(HandWrittenJson.Request));
 

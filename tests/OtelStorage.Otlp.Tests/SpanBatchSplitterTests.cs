@@ -23,6 +23,31 @@ public sealed class SpanBatchSplitterTests
     }
 
     [Fact]
+    public void UnchangedRequestThatFitsTravelsAsTheBytesItWasDecodedFrom()
+    {
+        var received = Request(resources: 1, scopes: 1, spansPerScope: 5, attributeBytes: 10).ToByteArray();
+        var request = ExportTraceServiceRequest.Parser.ParseFrom(received);
+
+        var batch = Assert.Single(SpanBatchSplitter.Split(request, 256 * 1024, received));
+
+        Assert.Equal(received, batch.Encoded.ToArray());
+        Assert.Equal(received.Length, batch.EncodedSize);
+        Assert.Equal(5, batch.SpanCount);
+    }
+
+    [Fact]
+    public void ReceivedBytesOverTheBudgetAreSplitAndEncodedAfresh()
+    {
+        var request = Request(resources: 1, scopes: 1, spansPerScope: 100, attributeBytes: 300);
+        var received = request.ToByteArray();
+
+        var batches = SpanBatchSplitter.Split(request, 16 * 1024, received);
+
+        Assert.True(batches.Count > 1);
+        Assert.All(batches, b => Assert.True(b.Encoded.IsEmpty));
+    }
+
+    [Fact]
     public void LargeRequestIsSplitUnderTheBudgetKeepingEverySpanWithItsResourceAndScope()
     {
         var request = Request(resources: 3, scopes: 2, spansPerScope: 50, attributeBytes: 300);
