@@ -21,7 +21,7 @@ public sealed class ObjectStoreBlockCatalog(IObjectStore store, IOptions<ObjectS
     {
         var root = options.Value.Prefix.Trim('/') is { Length: > 0 } prefix ? prefix + "/" : string.Empty;
         var tenants = new Dictionary<string, (long Count, ObjectInfo Newest, int LastMinute)>(StringComparer.Ordinal);
-        await foreach (var o in store.ListAsync(root, cancellationToken))
+        await foreach (var o in store.ListAsync(root, null, cancellationToken))
         {
             var parts = o.Key[root.Length..].Split('/');
             if (parts is not [var tenant, _, MetaName])

@@ -1,5 +1,6 @@
 using Health.Api.Options;
 using Health.Api.Pipeline;
+using Xunit;
 
 namespace Health.Api.Tests;
 

@@ -1,6 +1,7 @@
 using Health.Api.Options;
 using Health.Api.Pipeline;
 using Health.Api.Probes;
+using Xunit;
 
 namespace Health.Api.Tests;
 

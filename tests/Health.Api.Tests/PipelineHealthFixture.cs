@@ -6,6 +6,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Health.Api.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit;
 
 namespace Health.Api.Tests;
 

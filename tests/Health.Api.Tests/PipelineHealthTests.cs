@@ -7,6 +7,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Messaging;
 using RabbitMQ.Client;
+using Xunit;
 
 namespace Health.Api.Tests;
 
