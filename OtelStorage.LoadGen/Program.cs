@@ -4,7 +4,7 @@ using OtelStorage.LoadGen.Sending;
 using OtelStorage.LoadGen.Verification;
 
 var protocol = new Option<string>("--protocol", "-p") { Description = "grpc, http/protobuf or http/json", DefaultValueFactory = _ => "grpc" };
-var endpoint = new Option<Uri?>("--endpoint", "-e") { Description = "OTLP endpoint (default http://localhost:4317 for grpc, http://localhost:4318 for http)" };
+var endpoint = new Option<string?>("--endpoint", "-e") { Description = "OTLP endpoint (default http://localhost:4317 for grpc, http://localhost:4318 for http)" };
 var rate = new Option<double>("--rate", "-r") { Description = "target spans per second; 0 sends flat out", DefaultValueFactory = _ => 0 };
 var duration = new Option<string?>("--duration", "-d") { Description = "how long to send, e.g. 30s or 2m" };
 var spans = new Option<long?>("--spans", "-n") { Description = "how many spans to send" };
@@ -14,7 +14,7 @@ var seed = new Option<int>("--seed") { Description = "seed of the realistic data
 var tenant = new Option<string>("--tenant") { Description = "X-Scope-OrgID", DefaultValueFactory = _ => "single-tenant" };
 var apiKey = new Option<string?>("--api-key") { Description = "sent as X-API-Key" };
 var verify = new Option<bool>("--verify") { Description = "afterwards, read every acknowledged span back from Query.Api; any missing fails the run" };
-var queryUrl = new Option<Uri>("--query-url") { Description = "Query.Api base address", DefaultValueFactory = _ => new Uri("http://localhost:16686/") };
+var queryUrl = new Option<string>("--query-url") { Description = "Query.Api base address", DefaultValueFactory = _ => "http://localhost:16686/" };
 var verifyTimeout = new Option<string>("--verify-timeout") { Description = "how long to wait for spans to become queryable", DefaultValueFactory = _ => "60s" };
 var json = new Option<FileInfo?>("--json") { Description = "also write the summary as JSON to this file" };
 
@@ -29,7 +29,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var options = new LoadOptions
     {
         Protocol = otlpProtocol,
-        Endpoint = parse.GetValue(endpoint) ?? otlpProtocol.DefaultEndpoint(),
+        Endpoint = parse.GetValue(endpoint) is { } e ? new Uri(e) : otlpProtocol.DefaultEndpoint(),
         Rate = parse.GetValue(rate),
         Duration = parse.GetValue(duration) is { } d ? DurationParser.Parse(d) : null,
         TotalSpans = parse.GetValue(spans),
@@ -58,7 +58,7 @@ root.SetAction(async (parse, cancellationToken) =>
     if (options.TrackAcknowledged)
     {
         await Console.Error.WriteLineAsync($"verifying {runner.Acknowledged.ByTrace.Count:N0} traces against {parse.GetValue(queryUrl)}");
-        using var source = new QueryApiTraceSource(parse.GetValue(queryUrl)!, options.Headers());
+        using var source = new QueryApiTraceSource(new Uri(parse.GetValue(queryUrl)!), options.Headers());
         var expected = runner.Acknowledged.ByTrace.ToDictionary(t => t.Key, t => (IReadOnlyCollection<ulong>)t.Value.ToArray(), StringComparer.Ordinal);
         verification = await new TraceVerifier(source).VerifyAsync(expected, DurationParser.Parse(parse.GetValue(verifyTimeout)!), null, cancellationToken);
     }
