@@ -45,9 +45,17 @@ public static class MetadataExtractor
         var edges = new Dictionary<(string, string), DependencyEdge>();
         var services = new Dictionary<string, ServiceStatistics>(StringComparer.Ordinal);
         var operations = new Dictionary<(string, string, int), OperationStatistics>();
+        // Writers pass the same string instances for repeated names; a reference-keyed cache in front of the
+        // content-keyed map skips hashing two strings per span.
+        var byReference = new Dictionary<(string, string, int), OperationStatistics>(ReferenceKeyComparer.Instance);
         foreach (var s in spans)
         {
-            var op = GetOrAdd(operations, (s.Service, s.Operation, s.Kind), k => new OperationStatistics { Service = k.Item1, Operation = k.Item2, Kind = k.Item3 });
+            if (!byReference.TryGetValue((s.Service, s.Operation, s.Kind), out var op))
+            {
+                op = GetOrAdd(operations, (s.Service, s.Operation, s.Kind), k => new OperationStatistics { Service = k.Item1, Operation = k.Item2, Kind = k.Item3 });
+                byReference[(s.Service, s.Operation, s.Kind)] = op;
+            }
+
             Count(ref op, s);
 
             var isRoot = s.ParentSpanId.IsEmpty;
@@ -113,6 +121,17 @@ public static class MetadataExtractor
         }
 
         return value;
+    }
+
+    private sealed class ReferenceKeyComparer : IEqualityComparer<(string, string, int)>
+    {
+        public static readonly ReferenceKeyComparer Instance = new();
+
+        public bool Equals((string, string, int) x, (string, string, int) y) =>
+            ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2) && x.Item3 == y.Item3;
+
+        public int GetHashCode((string, string, int) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item1), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item2), obj.Item3);
     }
 
     internal static UInt128 TraceKey(ReadOnlySpan<byte> id) =>

@@ -19,6 +19,8 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     private readonly List<Row> _rows = [];
     private readonly List<Row> _pending = [];
     private readonly List<byte> _rest = new(512);
+    private readonly Dictionary<ReadOnlyMemory<byte>, string> _strings = new(Utf8Comparer.Instance);
+    private readonly byte[] _scratch = new byte[MaxInternedBytes];
     private readonly Dictionary<byte[], int> _resourceIds = new(ByteArrayComparer.Instance);
     private readonly List<(byte[] Bytes, string Service)> _resources = [];
     private readonly Dictionary<byte[], int> _scopeIds = new(ByteArrayComparer.Instance);
@@ -217,13 +219,13 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
                     row.SpanId = wire.ReadLengthDelimited().ToArray();
                     break;
                 case (3, ProtoWire.Len):
-                    row.TraceState = Utf8(wire.ReadLengthDelimited());
+                    row.TraceState = Intern(wire.ReadLengthDelimited());
                     break;
                 case (4, ProtoWire.Len):
                     row.ParentSpanId = wire.ReadLengthDelimited().ToArray();
                     break;
                 case (5, ProtoWire.Len):
-                    row.Name = Utf8(wire.ReadLengthDelimited());
+                    row.Name = Intern(wire.ReadLengthDelimited());
                     break;
                 case (6, ProtoWire.Varint):
                     row.Kind = unchecked((int)wire.ReadVarint());
@@ -385,6 +387,54 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     }
 
     private static string Utf8(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
+
+    private const int MaxInternedBytes = 256;
+    private const int MaxInternedStrings = 65_536;
+
+    /// <summary>
+    /// Span names and trace states repeat across spans: one string per distinct value saves the allocation, and
+    /// lets the metadata extractor group by reference.
+    /// </summary>
+    private string Intern(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (utf8.Length > MaxInternedBytes)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        utf8.CopyTo(_scratch);
+        if (_strings.TryGetValue(_scratch.AsMemory(0, utf8.Length), out var text))
+        {
+            return text;
+        }
+
+        text = Encoding.UTF8.GetString(utf8);
+        if (_strings.Count < MaxInternedStrings)
+        {
+            _strings[utf8.ToArray()] = text;
+        }
+
+        return text;
+    }
+
+    private sealed class Utf8Comparer : IEqualityComparer<ReadOnlyMemory<byte>>
+    {
+        public static readonly Utf8Comparer Instance = new();
+
+        public bool Equals(ReadOnlyMemory<byte> x, ReadOnlyMemory<byte> y) => x.Span.SequenceEqual(y.Span);
+
+        public int GetHashCode(ReadOnlyMemory<byte> obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj.Span);
+            return hash.ToHashCode();
+        }
+    }
 
     /// <summary>A ResourceSpans (or ScopeSpans) holding only field 1 and the schema URL (field 3), as stored in the resource and scope columns.</summary>
     private static byte[] Envelope(bool hasMessage, ReadOnlySpan<byte> message, ReadOnlySpan<byte> schemaUrl)
