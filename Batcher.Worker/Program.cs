@@ -1,11 +1,10 @@
+using Batcher.Worker.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OtelStorage.Storage.ObjectStore;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRabbitMQClient("messaging");
-builder.AddObjectStore();
+builder.AddApplicationServices();
 // The worker serves only /health and /alive, on a port Aspire assigns.
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(builder.Configuration, builder.Configuration.GetServerPort("Batcher:Port", 8081), HttpProtocols.Http1));

@@ -29,8 +29,17 @@ public interface IBlockBuilder
 
     int SpanCount { get; }
 
-    /// <summary>Adds every span of a request. The builder may keep and mutate the request; do not reuse it.</summary>
+    /// <summary>Protobuf bytes of the requests added so far.</summary>
+    long ByteCount { get; }
+
+    /// <summary>Adds every span of a request.</summary>
     void Add(ExportTraceServiceRequest request);
+
+    /// <summary>
+    /// Adds every span of a protobuf <c>ExportTraceServiceRequest</c> (or <c>TracesData</c>) without
+    /// materializing it. A malformed body throws <see cref="InvalidDataException"/> and adds nothing.
+    /// </summary>
+    void AddProtobuf(ReadOnlySpan<byte> request);
 
     /// <summary>Encodes the spans added so far as a block with <paramref name="blockId"/>.</summary>
     Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken);

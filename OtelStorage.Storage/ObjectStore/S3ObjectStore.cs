@@ -74,28 +74,32 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         await _client.PutObjectAsync(request, cancellationToken);
     }
 
+    // ListObjects (v1, marker-based) rather than v2: s3rver 3.7 on current Node fails every truncated v2 listing
+    // (its continuation-token cipher is not in OpenSSL 3), and markers work the same on AWS S3 and MinIO.
     public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix, StartAfter = startAfter };
-        ListObjectsV2Response response;
+        var request = new ListObjectsRequest { BucketName = _bucket, Prefix = prefix, Marker = startAfter, MaxKeys = 1000 };
+        ListObjectsResponse response;
         do
         {
-            response = await _client.ListObjectsV2Async(request, cancellationToken);
+            response = await _client.ListObjectsAsync(request, cancellationToken);
+            string? last = null;
             foreach (var o in response.S3Objects ?? [])
             {
+                last = o.Key;
                 yield return new ObjectInfo(o.Key, o.Size ?? 0, o.LastModified ?? DateTime.MinValue);
             }
 
-            request.ContinuationToken = response.NextContinuationToken;
+            request.Marker = response.NextMarker ?? last;
         }
-        while (response.IsTruncated == true);
+        while (response.IsTruncated == true && request.Marker is not null);
     }
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         await _client.DeleteObjectAsync(_bucket, key, cancellationToken);
 
     public async Task CheckAsync(CancellationToken cancellationToken) =>
-        await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, MaxKeys = 1 }, cancellationToken);
+        await _client.ListObjectsAsync(new ListObjectsRequest { BucketName = _bucket, MaxKeys = 1 }, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 

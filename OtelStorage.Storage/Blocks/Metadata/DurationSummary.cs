@@ -26,13 +26,16 @@ public sealed class DurationSummary
 
     public long P99Nanos { get; set; }
 
+    // Adds land here first: a hash map is several times cheaper per span than the sorted map that is serialized.
+    private readonly Dictionary<int, long> _unsorted = [];
+
     /// <summary>Sparse histogram: bucket index → count. Bucket 0 also holds durations of 0 and below.</summary>
     public SortedDictionary<int, long> Buckets { get; set; } = [];
 
     public void Add(long durationNanos)
     {
-        var bucket = durationNanos <= 1 ? 0 : (int)Math.Floor(Math.Log2(durationNanos) * BucketsPerOctave);
-        Buckets[bucket] = Buckets.GetValueOrDefault(bucket) + 1;
+        var bucket = durationNanos <= 1 ? 0 : (int)(Math.Log2(durationNanos) * BucketsPerOctave);
+        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_unsorted, bucket, out _)++;
         MinNanos = Count == 0 ? durationNanos : Math.Min(MinNanos, durationNanos);
         MaxNanos = Count == 0 ? durationNanos : Math.Max(MaxNanos, durationNanos);
         Count++;
@@ -46,6 +49,8 @@ public sealed class DurationSummary
             return;
         }
 
+        Fold();
+        other.Fold();
         foreach (var (bucket, count) in other.Buckets)
         {
             Buckets[bucket] = Buckets.GetValueOrDefault(bucket) + count;
@@ -61,6 +66,7 @@ public sealed class DurationSummary
     /// <summary>Sets the percentile fields from the histogram; called once the summary is complete.</summary>
     public void ComputePercentiles()
     {
+        Fold();
         P50Nanos = Percentile(0.50);
         P90Nanos = Percentile(0.90);
         P99Nanos = Percentile(0.99);
@@ -74,6 +80,7 @@ public sealed class DurationSummary
             return 0;
         }
 
+        Fold();
         var rank = (long)Math.Ceiling(q * Count);
         long seen = 0;
         foreach (var (bucket, count) in Buckets)
@@ -87,6 +94,16 @@ public sealed class DurationSummary
         }
 
         return MaxNanos;
+    }
+
+    private void Fold()
+    {
+        foreach (var (bucket, count) in _unsorted)
+        {
+            Buckets[bucket] = Buckets.GetValueOrDefault(bucket) + count;
+        }
+
+        _unsorted.Clear();
     }
 
     [JsonIgnore]

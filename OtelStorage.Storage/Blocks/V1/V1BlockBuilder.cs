@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
@@ -16,6 +17,8 @@ namespace OtelStorage.Storage.Blocks.V1;
 internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) : IBlockBuilder
 {
     private readonly List<Row> _rows = [];
+    private readonly List<Row> _pending = [];
+    private readonly List<byte> _rest = new(512);
     private readonly Dictionary<byte[], int> _resourceIds = new(ByteArrayComparer.Instance);
     private readonly List<(byte[] Bytes, string Service)> _resources = [];
     private readonly Dictionary<byte[], int> _scopeIds = new(ByteArrayComparer.Instance);
@@ -25,41 +28,35 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
 
     public int SpanCount => _rows.Count;
 
-    public void Add(ExportTraceServiceRequest request)
+    public long ByteCount { get; private set; }
+
+    public void Add(ExportTraceServiceRequest request) => AddProtobuf(request.ToByteArray());
+
+    public void AddProtobuf(ReadOnlySpan<byte> request)
     {
-        foreach (var rs in request.ResourceSpans)
+        // Scan into a scratch list first, so a malformed request adds nothing.
+        _pending.Clear();
+        var wire = new ProtoWire(request);
+        while (wire.TryReadTag(out var field, out var wireType))
         {
-            var resourceBytes = new OpenTelemetry.Proto.Trace.V1.ResourceSpans { Resource = rs.Resource, SchemaUrl = rs.SchemaUrl }.ToByteArray();
-            if (!_resourceIds.TryGetValue(resourceBytes, out var resourceId))
+            if (field == 1 && wireType == ProtoWire.Len)
             {
-                resourceId = _resources.Count;
-                _resources.Add((resourceBytes, ServiceNameOf(rs.Resource?.Attributes)));
-                _resourceIds[resourceBytes] = resourceId;
+                ScanResourceSpans(wire.ReadLengthDelimited());
             }
-
-            foreach (var ss in rs.ScopeSpans)
+            else
             {
-                var scopeBytes = new ScopeSpans { Scope = ss.Scope, SchemaUrl = ss.SchemaUrl }.ToByteArray();
-                if (!_scopeIds.TryGetValue(scopeBytes, out var scopeId))
-                {
-                    scopeId = _scopes.Count;
-                    _scopes.Add(scopeBytes);
-                    _scopeIds[scopeBytes] = scopeId;
-                }
-
-                foreach (var span in ss.Spans)
-                {
-                    _rows.Add(ToRow(span, resourceId, scopeId));
-                }
+                wire.Skip(wireType);
             }
         }
+
+        _rows.AddRange(_pending);
+        ByteCount += request.Length;
     }
 
     public async Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         BlockId.Validate(blockId);
-        var rows = _rows.ToArray();
-        Array.Sort(rows, RowOrder.Instance);
+        var rows = SortedRows();
 
         using var data = new MemoryStream(Math.Max(1024, rows.Length * 64));
         var parquetOptions = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = options.Compression };
@@ -87,97 +84,338 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         return new EncodedBlock(meta, bytes, indexBytes);
     }
 
-    private static Row ToRow(Span span, int resourceId, int scopeId)
+    private void ScanResourceSpans(ReadOnlySpan<byte> resourceSpans)
+    {
+        // Pass 1: the resource and schema URL, which may follow the scope spans on the wire.
+        ReadOnlySpan<byte> resource = default, schemaUrl = default;
+        var hasResource = false;
+        var wire = new ProtoWire(resourceSpans);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == 1 && wireType == ProtoWire.Len)
+            {
+                resource = wire.ReadLengthDelimited();
+                hasResource = true;
+            }
+            else if (field == 3 && wireType == ProtoWire.Len)
+            {
+                schemaUrl = wire.ReadLengthDelimited();
+            }
+            else
+            {
+                wire.Skip(wireType);
+            }
+        }
+
+        var key = Envelope(hasResource, resource, schemaUrl);
+        if (!_resourceIds.TryGetValue(key, out var resourceId))
+        {
+            var parsed = OpenTelemetry.Proto.Trace.V1.ResourceSpans.Parser.ParseFrom(key);
+            resourceId = _resources.Count;
+            _resources.Add((key, ServiceNameOf(parsed.Resource?.Attributes)));
+            _resourceIds[key] = resourceId;
+        }
+
+        wire = new ProtoWire(resourceSpans);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == 2 && wireType == ProtoWire.Len)
+            {
+                ScanScopeSpans(wire.ReadLengthDelimited(), resourceId);
+            }
+            else
+            {
+                wire.Skip(wireType);
+            }
+        }
+    }
+
+    private void ScanScopeSpans(ReadOnlySpan<byte> scopeSpans, int resourceId)
+    {
+        ReadOnlySpan<byte> scope = default, schemaUrl = default;
+        var hasScope = false;
+        var wire = new ProtoWire(scopeSpans);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == 1 && wireType == ProtoWire.Len)
+            {
+                scope = wire.ReadLengthDelimited();
+                hasScope = true;
+            }
+            else if (field == 3 && wireType == ProtoWire.Len)
+            {
+                schemaUrl = wire.ReadLengthDelimited();
+            }
+            else
+            {
+                wire.Skip(wireType);
+            }
+        }
+
+        var key = Envelope(hasScope, scope, schemaUrl);
+        if (!_scopeIds.TryGetValue(key, out var scopeId))
+        {
+            ScopeSpans.Parser.ParseFrom(key);
+            scopeId = _scopes.Count;
+            _scopes.Add(key);
+            _scopeIds[key] = scopeId;
+        }
+
+        wire = new ProtoWire(scopeSpans);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == 2 && wireType == ProtoWire.Len)
+            {
+                _pending.Add(ScanSpan(wire.ReadLengthDelimited(), resourceId, scopeId));
+            }
+            else
+            {
+                wire.Skip(wireType);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Splits a span into its scalar columns and <c>span_rest</c>: the raw bytes of every other field, tags
+    /// included, in wire order (attributes, events, links, status, dropped counts and unknown fields). Parsing
+    /// span_rest and setting the scalars back yields the same message; proto3 omits default scalars, so a scalar
+    /// that was absent comes back absent.
+    /// </summary>
+    private Row ScanSpan(ReadOnlySpan<byte> span, int resourceId, int scopeId)
     {
         var row = new Row
         {
-            TraceId = span.TraceId.ToByteArray(),
-            SpanId = span.SpanId.ToByteArray(),
-            ParentSpanId = span.ParentSpanId.ToByteArray(),
-            Start = span.StartTimeUnixNano,
-            // Stored as end minus start with wrap-around, so any (start, end) pair, even end < start, comes back exactly.
-            Duration = unchecked((long)(span.EndTimeUnixNano - span.StartTimeUnixNano)),
-            Name = span.Name,
-            Kind = (int)span.Kind,
-            StatusCode = (int)(span.Status?.Code ?? Status.Types.StatusCode.Unset),
-            TraceState = span.TraceState,
-            Flags = unchecked((int)span.Flags),
-            Resource = resourceId,
-            Scope = scopeId,
+            TraceId = [],
+            SpanId = [],
+            ParentSpanId = [],
+            Name = string.Empty,
+            TraceState = string.Empty,
             HttpMethod = string.Empty,
             HttpRoute = string.Empty,
             DbSystem = string.Empty,
+            Resource = resourceId,
+            Scope = scopeId,
         };
-        PromoteAttributes(span, ref row);
+        ulong end = 0;
+        _rest.Clear();
+        var ranks = new PromotionRanks();
+        var wire = new ProtoWire(span);
+        while (true)
+        {
+            var start = wire.Position;
+            if (!wire.TryReadTag(out var field, out var wireType))
+            {
+                break;
+            }
 
-        // Scalars live in their columns; proto3 omits default scalars, so clearing them and setting them back on
-        // read reproduces the original bytes.
-        span.TraceId = ByteString.Empty;
-        span.SpanId = ByteString.Empty;
-        span.ParentSpanId = ByteString.Empty;
-        span.StartTimeUnixNano = 0;
-        span.EndTimeUnixNano = 0;
-        span.Name = string.Empty;
-        span.Kind = Span.Types.SpanKind.Unspecified;
-        span.TraceState = string.Empty;
-        span.Flags = 0;
-        row.Rest = span.ToByteArray();
+            switch (field, wireType)
+            {
+                case (1, ProtoWire.Len):
+                    row.TraceId = wire.ReadLengthDelimited().ToArray();
+                    break;
+                case (2, ProtoWire.Len):
+                    row.SpanId = wire.ReadLengthDelimited().ToArray();
+                    break;
+                case (3, ProtoWire.Len):
+                    row.TraceState = Utf8(wire.ReadLengthDelimited());
+                    break;
+                case (4, ProtoWire.Len):
+                    row.ParentSpanId = wire.ReadLengthDelimited().ToArray();
+                    break;
+                case (5, ProtoWire.Len):
+                    row.Name = Utf8(wire.ReadLengthDelimited());
+                    break;
+                case (6, ProtoWire.Varint):
+                    row.Kind = unchecked((int)wire.ReadVarint());
+                    break;
+                case (7, ProtoWire.Fixed64):
+                    row.Start = wire.ReadFixed64();
+                    break;
+                case (8, ProtoWire.Fixed64):
+                    end = wire.ReadFixed64();
+                    break;
+                case (16, ProtoWire.Fixed32):
+                    row.Flags = unchecked((int)wire.ReadFixed32());
+                    break;
+                case (9, ProtoWire.Len):
+                    PromoteAttribute(wire.ReadLengthDelimited(), ref row, ref ranks);
+                    _rest.AddRange(wire.Since(start));
+                    break;
+                case (15, ProtoWire.Len):
+                    row.StatusCode = StatusCodeOf(wire.ReadLengthDelimited());
+                    _rest.AddRange(wire.Since(start));
+                    break;
+                default:
+                    wire.Skip(wireType);
+                    _rest.AddRange(wire.Since(start));
+                    break;
+            }
+        }
+
+        // Stored as end minus start with wrap-around, so any (start, end) pair, even end < start, comes back exactly.
+        row.Duration = unchecked((long)(end - row.Start));
+        row.Rest = _rest.ToArray();
         return row;
     }
 
-    private static void PromoteAttributes(Span span, ref Row row)
+    private static int StatusCodeOf(ReadOnlySpan<byte> status)
     {
-        int methodRank = int.MaxValue, statusRank = int.MaxValue, dbRank = int.MaxValue;
-        foreach (var kv in span.Attributes)
+        var code = 0;
+        var wire = new ProtoWire(status);
+        while (wire.TryReadTag(out var field, out var wireType))
         {
-            switch (kv.Key)
+            if (field == 3 && wireType == ProtoWire.Varint)
             {
-                case "http.request.method" or "http.method":
-                    Take(kv, kv.Key == "http.request.method" ? 0 : 1, ref methodRank, ref row.HttpMethod);
-                    break;
-                case "http.response.status_code" or "http.status_code":
-                    var rank = kv.Key == "http.response.status_code" ? 0 : 1;
-                    if (rank < statusRank && TryGetInt(kv.Value, out var code))
-                    {
-                        statusRank = rank;
-                        row.HttpStatusCode = code;
-                    }
-
-                    break;
-                case "http.route":
-                    if (kv.Value?.ValueCase == AnyValue.ValueOneofCase.StringValue)
-                    {
-                        row.HttpRoute = kv.Value.StringValue;
-                    }
-
-                    break;
-                case "db.system.name" or "db.system":
-                    Take(kv, kv.Key == "db.system.name" ? 0 : 1, ref dbRank, ref row.DbSystem);
-                    break;
+                code = unchecked((int)wire.ReadVarint());
+            }
+            else
+            {
+                wire.Skip(wireType);
             }
         }
 
-        static void Take(KeyValue kv, int rank, ref int bestRank, ref string target)
+        return code;
+    }
+
+    /// <summary>Copies a span attribute into its promoted column; the stable semantic-convention key wins over the legacy one.</summary>
+    private static void PromoteAttribute(ReadOnlySpan<byte> keyValue, ref Row row, ref PromotionRanks ranks)
+    {
+        ReadOnlySpan<byte> key = default, value = default;
+        var wire = new ProtoWire(keyValue);
+        while (wire.TryReadTag(out var field, out var wireType))
         {
-            if (rank < bestRank && kv.Value?.ValueCase == AnyValue.ValueOneofCase.StringValue)
+            if (field == 1 && wireType == ProtoWire.Len)
             {
-                bestRank = rank;
-                target = kv.Value.StringValue;
+                key = wire.ReadLengthDelimited();
             }
+            else if (field == 2 && wireType == ProtoWire.Len)
+            {
+                value = wire.ReadLengthDelimited();
+            }
+            else
+            {
+                wire.Skip(wireType);
+            }
+        }
+
+        if (key.Length < 7 || (key[0] != (byte)'h' && key[0] != (byte)'d'))
+        {
+            return;
+        }
+
+        if (key.SequenceEqual("http.request.method"u8) || key.SequenceEqual("http.method"u8))
+        {
+            TakeString(value, key.Length == 19 ? 0 : 1, ref ranks.Method, ref row.HttpMethod);
+        }
+        else if (key.SequenceEqual("http.response.status_code"u8) || key.SequenceEqual("http.status_code"u8))
+        {
+            var rank = key.Length == 25 ? 0 : 1;
+            if (rank < ranks.Status && TryGetInt(value, out var code))
+            {
+                ranks.Status = rank;
+                row.HttpStatusCode = code;
+            }
+        }
+        else if (key.SequenceEqual("http.route"u8))
+        {
+            TakeString(value, 0, ref ranks.Route, ref row.HttpRoute);
+        }
+        else if (key.SequenceEqual("db.system.name"u8) || key.SequenceEqual("db.system"u8))
+        {
+            TakeString(value, key.Length == 14 ? 0 : 1, ref ranks.Db, ref row.DbSystem);
         }
     }
 
-    private static bool TryGetInt(AnyValue? value, out int result)
+    private static void TakeString(ReadOnlySpan<byte> anyValue, int rank, ref int bestRank, ref string target)
     {
-        result = 0;
-        if (value?.ValueCase == AnyValue.ValueOneofCase.IntValue && value.IntValue is >= int.MinValue and <= int.MaxValue)
+        if (rank <= bestRank && TryGetString(anyValue, out var text))
         {
-            result = (int)value.IntValue;
-            return true;
+            bestRank = rank;
+            target = text;
+        }
+    }
+
+    private static bool TryGetString(ReadOnlySpan<byte> anyValue, out string text)
+    {
+        text = string.Empty;
+        var found = false;
+        var wire = new ProtoWire(anyValue);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == 1 && wireType == ProtoWire.Len)
+            {
+                text = Utf8(wire.ReadLengthDelimited());
+                found = true;
+            }
+            else
+            {
+                wire.Skip(wireType);
+                found = false;
+            }
         }
 
-        return value?.ValueCase == AnyValue.ValueOneofCase.StringValue
-            && int.TryParse(value.StringValue, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out result);
+        return found;
+    }
+
+    private static bool TryGetInt(ReadOnlySpan<byte> anyValue, out int result)
+    {
+        result = 0;
+        var found = false;
+        var wire = new ProtoWire(anyValue);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == 3 && wireType == ProtoWire.Varint)
+            {
+                var v = unchecked((long)wire.ReadVarint());
+                found = v is >= int.MinValue and <= int.MaxValue;
+                result = found ? (int)v : 0;
+            }
+            else if (field == 1 && wireType == ProtoWire.Len)
+            {
+                found = int.TryParse(wire.ReadLengthDelimited(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out result);
+            }
+            else
+            {
+                wire.Skip(wireType);
+                found = false;
+            }
+        }
+
+        return found;
+    }
+
+    private static string Utf8(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
+
+    /// <summary>A ResourceSpans (or ScopeSpans) holding only field 1 and the schema URL (field 3), as stored in the resource and scope columns.</summary>
+    private static byte[] Envelope(bool hasMessage, ReadOnlySpan<byte> message, ReadOnlySpan<byte> schemaUrl)
+    {
+        var buffer = new List<byte>(message.Length + schemaUrl.Length + 12);
+        if (hasMessage)
+        {
+            buffer.Add(0x0A);
+            AddVarint(buffer, (ulong)message.Length);
+            buffer.AddRange(message);
+        }
+
+        if (!schemaUrl.IsEmpty)
+        {
+            buffer.Add(0x1A);
+            AddVarint(buffer, (ulong)schemaUrl.Length);
+            buffer.AddRange(schemaUrl);
+        }
+
+        return [.. buffer];
+
+        static void AddVarint(List<byte> buffer, ulong value)
+        {
+            while (value >= 0x80)
+            {
+                buffer.Add((byte)(value | 0x80));
+                value >>= 7;
+            }
+
+            buffer.Add((byte)value);
+        }
     }
 
     internal static string ServiceNameOf(IEnumerable<KeyValue>? attributes)
@@ -196,6 +434,14 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         }
 
         return string.Empty;
+    }
+
+    private struct PromotionRanks()
+    {
+        public int Method = int.MaxValue;
+        public int Status = int.MaxValue;
+        public int Route = int.MaxValue;
+        public int Db = int.MaxValue;
     }
 
     private async Task WriteRowGroupAsync(ParquetWriter writer, ArraySegment<Row> rows, CancellationToken cancellationToken)
@@ -322,19 +568,11 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     private BlockMeta BuildMeta(string blockId, DateTimeOffset createdAt, Row[] rows, long dataBytes, long indexBytes, int rowGroups)
     {
         var facts = new SpanFacts[rows.Length];
-        var operations = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         ulong minStart = ulong.MaxValue, maxStart = 0, maxEnd = 0;
         for (var i = 0; i < rows.Length; i++)
         {
             ref readonly var r = ref rows[i];
-            var service = _resources[r.Resource].Service;
-            facts[i] = new SpanFacts(r.TraceId, r.SpanId, r.ParentSpanId, service, r.Name, r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
-            if (!operations.TryGetValue(service, out var ops))
-            {
-                operations[service] = ops = new SortedSet<string>(StringComparer.Ordinal);
-            }
-
-            ops.Add(r.Name);
+            facts[i] = new SpanFacts(r.TraceId, r.SpanId, r.ParentSpanId, _resources[r.Resource].Service, r.Name, r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
             minStart = Math.Min(minStart, r.Start);
             maxStart = Math.Max(maxStart, r.Start);
             maxEnd = Math.Max(maxEnd, unchecked(r.Start + (ulong)r.Duration));
@@ -356,17 +594,47 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
             IndexSizeBytes = indexBytes,
             SizeBytes = dataBytes + indexBytes,
             RowGroupCount = rowGroups,
-            Services = [.. operations.Keys],
             Dependencies = [.. extracted.Dependencies],
             ServiceStatistics = [.. extracted.Services],
             OperationStatistics = [.. extracted.Operations],
         };
-        foreach (var (service, ops) in operations)
+
+        // Operation statistics are sorted by service then name, so services and operations fall out in order.
+        foreach (var op in extracted.Operations)
         {
-            meta.Operations[service] = [.. ops];
+            if (!meta.Operations.TryGetValue(op.Service, out var names))
+            {
+                meta.Operations[op.Service] = names = [];
+                meta.Services.Add(op.Service);
+            }
+
+            if (names.Count == 0 || names[^1] != op.Operation)
+            {
+                names.Add(op.Operation);
+            }
         }
 
         return meta;
+    }
+
+    /// <summary>Rows in (trace ID, start time, span ID) order, sorted through compact keys rather than moving rows.</summary>
+    private Row[] SortedRows()
+    {
+        var keys = new SortKey[_rows.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var r = _rows[i];
+            keys[i] = new SortKey(V1Rows.TraceKey(r.TraceId), r.Start, Metadata.MetadataExtractor.SpanKey(r.SpanId), i);
+        }
+
+        Array.Sort(keys);
+        var rows = new Row[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            rows[i] = _rows[keys[i].Index];
+        }
+
+        return rows;
     }
 
     private static int CountTraces(Row[] sortedRows)
@@ -404,20 +672,18 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         public byte[] Rest;
     }
 
-    private sealed class RowOrder : IComparer<Row>
+    private readonly record struct SortKey(UInt128 Trace, ulong Start, ulong Span, int Index) : IComparable<SortKey>
     {
-        public static readonly RowOrder Instance = new();
-
-        public int Compare(Row x, Row y)
+        public int CompareTo(SortKey other)
         {
-            var c = x.TraceId.AsSpan().SequenceCompareTo(y.TraceId);
+            var c = Trace.CompareTo(other.Trace);
             if (c != 0)
             {
                 return c;
             }
 
-            c = x.Start.CompareTo(y.Start);
-            return c != 0 ? c : x.SpanId.AsSpan().SequenceCompareTo(y.SpanId);
+            c = Start.CompareTo(other.Start);
+            return c != 0 ? c : Span.CompareTo(other.Span);
         }
     }
 }

@@ -56,9 +56,13 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             }
 
             var rows = await V1Rows.ReadAllAsync(group, null, cancellationToken);
-            for (var i = first; i < rows.Count && rows.TraceId[i].AsSpan().SequenceEqual(traceId.Span); i++)
+            // Rows sort by the zero-padded 128-bit key, so scan the whole run of that key and compare exact bytes.
+            for (var i = first; i < rows.Count && V1Rows.TraceKey(rows.TraceId[i]) == key; i++)
             {
-                result.Add(rows.ToStoredSpan(i, meta.BlockId));
+                if (rows.TraceId[i].AsSpan().SequenceEqual(traceId.Span))
+                {
+                    result.Add(rows.ToStoredSpan(i, meta.BlockId));
+                }
             }
         }
 

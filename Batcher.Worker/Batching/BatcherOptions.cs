@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using System.IO.Compression;
+
+namespace Batcher.Worker.Batching;
+
+/// <summary>
+/// How spans are batched into blocks. Bound from the <c>processing</c> section, whose keys are the seed's YAML keys
+/// (<c>processing.batch_size</c>, <c>processing.batch_timeout_ms</c>) and environment names
+/// (<c>PROCESSING_BATCH_SIZE</c>). A batch is cut per tenant by whichever limit it reaches first.
+/// </summary>
+public sealed class BatcherOptions : IValidatableObject
+{
+    public const string SectionName = "processing";
+
+    /// <summary>Spans per block. Large blocks keep the object count and per-block overhead low.</summary>
+    [ConfigurationKeyName("batch_size"), Range(1, 10_000_000, ErrorMessage = "processing:batch_size must be between {1} and {2}.")]
+    public int BatchSize { get; set; } = 200_000;
+
+    /// <summary>Protobuf bytes of the messages in one batch; bounds memory per open batch.</summary>
+    [ConfigurationKeyName("batch_max_bytes"), Range(1024, 1L << 31, ErrorMessage = "processing:batch_max_bytes must be between {1} and {2}.")]
+    public long BatchMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Longest time a span waits in an open batch. With the 2 s query-side refresh this gives the 5 s freshness
+    /// bound (DESIGN.md: freshness is batch_timeout plus 2 s).
+    /// </summary>
+    [ConfigurationKeyName("batch_timeout_ms"), Range(10, 600_000, ErrorMessage = "processing:batch_timeout_ms must be between {1} and {2}.")]
+    public int BatchTimeoutMs { get; set; } = 3_000;
+
+    /// <summary>
+    /// Unacknowledged messages the broker may hand this replica. Messages stay unacked until their block is
+    /// written, so this must cover an open batch plus the batches being flushed: a batch is also cut when it
+    /// holds half of this many messages, so consumption never stalls on its own unacked messages.
+    /// </summary>
+    [ConfigurationKeyName("prefetch"), Range(2, ushort.MaxValue, ErrorMessage = "processing:prefetch must be between {1} and {2}.")]
+    public int Prefetch { get; set; } = 2_000;
+
+    /// <summary>Blocks encoded and uploaded at once. Encoding is CPU-bound; two overlap one upload with one encode.</summary>
+    [ConfigurationKeyName("flush_concurrency"), Range(1, 16, ErrorMessage = "processing:flush_concurrency must be between {1} and {2}.")]
+    public int FlushConcurrency { get; set; } = 2;
+
+    /// <summary>First delay before retrying a failed block write; it doubles per attempt, with jitter.</summary>
+    [ConfigurationKeyName("retry_initial_ms"), Range(1, 60_000, ErrorMessage = "processing:retry_initial_ms must be between {1} and {2}.")]
+    public int RetryInitialMs { get; set; } = 200;
+
+    /// <summary>Longest delay between retries of a block write. Writes are retried until they succeed.</summary>
+    [ConfigurationKeyName("retry_max_ms"), Range(1, 600_000, ErrorMessage = "processing:retry_max_ms must be between {1} and {2}.")]
+    public int RetryMaxMs { get; set; } = 30_000;
+
+    /// <summary>Spans per Parquet row group: what one trace lookup fetches.</summary>
+    [ConfigurationKeyName("row_group_spans"), Range(100, 1_000_000, ErrorMessage = "processing:row_group_spans must be between {1} and {2}.")]
+    public int RowGroupSpans { get; set; } = 10_000;
+
+    /// <summary>Zstd effort: <c>Fastest</c>, <c>Optimal</c> or <c>SmallestSize</c> (about 100 times slower).</summary>
+    [ConfigurationKeyName("compression")]
+    public CompressionLevel Compression { get; set; } = CompressionLevel.Optimal;
+
+    /// <summary>Names this replica in logs, the consumer tag and the connection name. Block IDs are unique without it.</summary>
+    [ConfigurationKeyName("replica_id"), RegularExpression("^[A-Za-z0-9_.-]{1,64}$", ErrorMessage = "processing:replica_id must be 1 to 64 letters, digits, '_', '.' or '-'.")]
+    public string ReplicaId { get; set; } = SanitizedMachineName();
+
+    /// <summary>How long shutdown may take to flush open batches before unwritten messages are left to redelivery.</summary>
+    [ConfigurationKeyName("shutdown_timeout_ms"), Range(0, 600_000, ErrorMessage = "processing:shutdown_timeout_ms must be between {1} and {2}.")]
+    public int ShutdownTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>A batch is cut when its messages reach this, so an open batch never holds the whole prefetch window.</summary>
+    public int MaxBatchMessages => Math.Max(1, Prefetch / 2);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RetryMaxMs < RetryInitialMs)
+        {
+            yield return new ValidationResult(
+                $"processing:retry_max_ms ({RetryMaxMs}) must be at least processing:retry_initial_ms ({RetryInitialMs}).",
+                [nameof(RetryMaxMs)]);
+        }
+
+        if (!Enum.IsDefined(Compression) || Compression == CompressionLevel.NoCompression)
+        {
+            yield return new ValidationResult("processing:compression must be Fastest, Optimal or SmallestSize.", [nameof(Compression)]);
+        }
+    }
+
+    private static string SanitizedMachineName()
+    {
+        var name = new string([.. Environment.MachineName.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')]);
+        return (name.Length == 0 ? "batcher" : name[..Math.Min(name.Length, 48)]) + "-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

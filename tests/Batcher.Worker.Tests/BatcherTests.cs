@@ -1,0 +1,249 @@
+using System.Text;
+using Google.Protobuf;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.Storage.Blocks;
+using OtelStorage.Testing;
+using OtelStorage.Workload;
+using Xunit;
+
+namespace Batcher.Worker.Tests;
+
+[Collection(BrokerAndStoreCollection.Name)]
+public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task PublishedRequestsAreStoredExactlyOncePerTenantAndLosslessly()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var worker = await harness.StartWorkerAsync(BatcherHarness.FastOptions(batchSize: 3_000));
+        var generator = new RealisticSpanGenerator(seed: 101);
+        var acme = generator.Requests(12_000, 400).ToList();
+        var globex = generator.Requests(3_000, 300).ToList();
+        var expectedAcme = Fingerprints(acme);
+        var expectedGlobex = Fingerprints(globex);
+
+        foreach (var (a, i) in acme.Select((r, i) => (r, i)))
+        {
+            await harness.PublishAsync(a, "acme");
+            if (i < globex.Count)
+            {
+                await harness.PublishAsync(globex[i], "globex");
+            }
+        }
+
+        var acmeBlocks = await harness.WaitForSpansAsync("acme", expectedAcme.Count, Timeout);
+        await harness.WaitForSpansAsync("globex", expectedGlobex.Count, Timeout);
+        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.Queue) == 0, Timeout, "the queue to drain");
+
+        Assert.Equal(expectedAcme, Fingerprints(await harness.StoredSpansAsync("acme")));
+        Assert.Equal(expectedGlobex, Fingerprints(await harness.StoredSpansAsync("globex")));
+        Assert.True(acmeBlocks.Count >= 4, $"batch_size 3000 should cut at least 4 blocks of 12000 spans, got {acmeBlocks.Count}");
+        Assert.All(acmeBlocks, m => Assert.Equal("acme", m.Tenant));
+        Assert.Equal(expectedAcme.Count + expectedGlobex.Count, worker.Counter("otelstorage.batcher.spans.consumed"));
+        Assert.Equal(acme.Count + globex.Count, worker.Counter("otelstorage.batcher.messages.consumed"));
+        await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.blocks.written") >= acmeBlocks.Count + 1), Timeout, "block counters");
+        Assert.True(worker.Counter("otelstorage.batcher.block.bytes") > 0);
+    }
+
+    [Fact]
+    public async Task ASmallBatchIsWrittenWithinTheBatchTimeout()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        await harness.StartWorkerAsync(BatcherHarness.FastOptions(timeoutMs: 500));
+        var request = new RealisticSpanGenerator(seed: 5).NextRequest(10);
+        var spans = request.ResourceSpans.Sum(rs => rs.ScopeSpans.Sum(ss => ss.Spans.Count));
+        await harness.PublishAsync(new ExportTraceServiceRequest()); // an empty request is valid and writes nothing
+
+        var started = DateTime.UtcNow;
+        await harness.PublishAsync(request);
+        await harness.WaitForSpansAsync("acme", spans, Timeout);
+        var elapsed = DateTime.UtcNow - started;
+
+        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"a 500 ms batch timeout took {elapsed.TotalMilliseconds:F0} ms to commit");
+        Assert.Single(await harness.Blocks.ListBlocksAsync("acme", null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task PoisonMessagesReachTheDeadLetterQueueWithTheirReasonAndAreCounted()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var worker = await harness.StartWorkerAsync(BatcherHarness.FastOptions());
+        var good = new RealisticSpanGenerator(seed: 9).NextRequest(50);
+        var spans = good.ResourceSpans.Sum(rs => rs.ScopeSpans.Sum(ss => ss.Spans.Count));
+
+        await harness.PublishRawAsync([0x0A, 0xFF, 0xFF, 0x01], "acme");
+        await harness.PublishAsync(good, "../escape");
+        await harness.PublishAsync(good, "acme");
+
+        await harness.WaitForSpansAsync("acme", spans, Timeout);
+        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 2, Timeout, "two dead letters");
+        var reasons = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var message = await harness.GetDeadLetterAsync();
+            Assert.NotNull(message);
+            reasons.Add(Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers![OtelStorage.Messaging.SpanMessage.Headers.DeadLetterReason]!));
+            Assert.Equal(harness.Queue.Queue, Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers!["x-original-queue"]!));
+        }
+
+        Assert.Contains(reasons, r => r.Contains("not a valid OTLP ExportTraceServiceRequest", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("tenant header '../escape'", StringComparison.Ordinal));
+        Assert.Equal(2, worker.Counter("otelstorage.batcher.messages.dead_lettered"));
+        Assert.Equal(spans, (await harness.StoredSpansAsync("acme")).Count);
+        Assert.Empty(await harness.Blocks.ListTenantsAsync(TestContext.Current.CancellationToken).Where(t => t != "acme").ToListAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task GracefulShutdownFlushesTheOpenBatch()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var options = BatcherHarness.FastOptions(timeoutMs: 600_000);
+        var worker = await harness.StartWorkerAsync(options);
+        var requests = new RealisticSpanGenerator(seed: 12).Requests(2_000, 250).ToList();
+        foreach (var r in requests)
+        {
+            await harness.PublishAsync(r);
+        }
+
+        var spans = Fingerprints(requests).Count;
+        await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.spans.consumed") == spans), Timeout, "the worker to batch every span");
+        Assert.Empty(await harness.Blocks.ListBlockIdsAsync("acme", null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+
+        await worker.StopAsync();
+
+        Assert.Equal(spans, (await harness.StoredSpansAsync("acme")).Count);
+        Assert.Equal(0u, await harness.ReadyMessagesAsync(harness.Queue.Queue));
+    }
+
+    [Fact]
+    public async Task ObjectStoreOutageLosesNothingAndAcknowledgesNothingBeforeItsWrite()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var generator = new RealisticSpanGenerator(seed: 77);
+        var before = generator.Requests(1_000, 250).ToList();
+        var during = generator.Requests(1_500, 250).ToList();
+        var whileDown = generator.Requests(800, 200).ToList();
+        var worker = await harness.StartWorkerAsync(BatcherHarness.FastOptions());
+        try
+        {
+            foreach (var r in before)
+            {
+                await harness.PublishAsync(r);
+            }
+
+            await harness.WaitForSpansAsync("acme", Fingerprints(before).Count, Timeout);
+
+            // Phase 1: s3rver dies with a batch in flight and comes back; the same worker retries until the write succeeds.
+            s3.Kill();
+            foreach (var r in during)
+            {
+                await harness.PublishAsync(r);
+            }
+
+            await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.objectstore.errors") >= 2), Timeout, "failed writes");
+            Assert.Equal(0u, await harness.ReadyMessagesAsync(harness.Queue.Queue));
+            await s3.StartAsync(TestContext.Current.CancellationToken);
+            await harness.WaitForSpansAsync("acme", Fingerprints(before).Count + Fingerprints(during).Count, Timeout);
+
+            // Phase 2: s3rver dies again and the worker crashes while retrying: every message of the unwritten batch is still unacked.
+            s3.Kill();
+            foreach (var r in whileDown)
+            {
+                await harness.PublishAsync(r);
+            }
+
+            var errors = worker.Counter("otelstorage.batcher.objectstore.errors");
+            await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.objectstore.errors") > errors), Timeout, "failed writes");
+            var stopping = worker.StopAsync();
+            await worker.AbortConnectionAsync();
+            await stopping;
+            await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.Queue) == (uint)whileDown.Count, Timeout, "every unwritten message back in the queue");
+
+            await s3.StartAsync(TestContext.Current.CancellationToken);
+            await harness.StartWorkerAsync(BatcherHarness.FastOptions());
+            var all = before.Concat(during).Concat(whileDown).ToList();
+            await harness.WaitForSpansAsync("acme", Fingerprints(all).Count, Timeout);
+
+            Assert.Equal(Fingerprints(all), Fingerprints(await harness.StoredSpansAsync("acme")));
+        }
+        finally
+        {
+            if (s3.Process.HasExited)
+            {
+                await s3.StartAsync(CancellationToken.None);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ACrashBetweenDataAndMetaWriteRedeliversTheMessagesAndLeavesAnIgnoredOrphan()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var faulty = new FaultyObjectStore(harness.ObjectStore) { HangOnMeta = true };
+        var crashing = await harness.StartWorkerAsync(BatcherHarness.FastOptions(), faulty);
+        var requests = new RealisticSpanGenerator(seed: 55).Requests(1_200, 300).ToList();
+        foreach (var r in requests)
+        {
+            await harness.PublishAsync(r);
+        }
+
+        await faulty.DataWritten.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var stopping = crashing.StopAsync();
+        await crashing.AbortConnectionAsync();
+        await stopping;
+        Assert.Empty(await harness.Blocks.ListBlockIdsAsync("acme", null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+
+        await harness.StartWorkerAsync(BatcherHarness.FastOptions());
+        await harness.WaitForSpansAsync("acme", Fingerprints(requests).Count, Timeout);
+        var orphans = await harness.Blocks.ListOrphansAsync("acme", DateTimeOffset.UtcNow.AddMinutes(1), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(Fingerprints(requests), Fingerprints(await harness.StoredSpansAsync("acme")));
+        Assert.Single(orphans);
+        await harness.Blocks.DeleteAsync("acme", orphans[0], TestContext.Current.CancellationToken);
+        Assert.Empty(await harness.Blocks.ListOrphansAsync("acme", DateTimeOffset.UtcNow.AddMinutes(1), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task TwoReplicasWriteBlocksThatNeverOverlap()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var options = BatcherHarness.FastOptions(batchSize: 1_000);
+        options.Prefetch = 8;
+        var first = await harness.StartWorkerAsync(options);
+        var second = await harness.StartWorkerAsync(options);
+        var requests = new RealisticSpanGenerator(seed: 202).Requests(10_000, 200).ToList();
+        foreach (var r in requests)
+        {
+            await harness.PublishAsync(r);
+        }
+
+        var expected = Fingerprints(requests);
+        var metas = await harness.WaitForSpansAsync("acme", expected.Count, Timeout);
+        var perBlock = new List<HashSet<(UInt128, ulong)>>();
+        foreach (var meta in metas)
+        {
+            perBlock.Add([.. (await harness.Blocks.ReadAllAsync(meta, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken)).Select(s => s.Key)]);
+        }
+
+        Assert.Equal(metas.Count, metas.Select(m => m.BlockId).Distinct().Count());
+        Assert.Equal(expected.Count, perBlock.Sum(b => b.Count));
+        Assert.Equal(expected.Count, perBlock.SelectMany(b => b).Distinct().Count());
+        Assert.True(first.Counter("otelstorage.batcher.blocks.written") > 0, "the first replica wrote no block");
+        Assert.True(second.Counter("otelstorage.batcher.blocks.written") > 0, "the second replica wrote no block");
+    }
+
+    private static List<string> Fingerprints(IEnumerable<ExportTraceServiceRequest> requests) =>
+    [
+        .. requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans.SelectMany(ss => ss.Spans.Select(s =>
+            string.Join('|', rs.Resource.ToByteString().ToBase64(), rs.SchemaUrl, ss.Scope.ToByteString().ToBase64(), ss.SchemaUrl, s.ToByteString().ToBase64()))))
+            .Order(StringComparer.Ordinal),
+    ];
+
+    private static List<string> Fingerprints(IEnumerable<StoredSpan> spans) =>
+    [
+        .. spans.Select(s => string.Join('|', s.Resource!.ToByteString().ToBase64(), s.ResourceSchemaUrl, s.Scope!.ToByteString().ToBase64(), s.ScopeSchemaUrl, s.Span.ToByteString().ToBase64()))
+            .Order(StringComparer.Ordinal),
+    ];
+}
