@@ -100,7 +100,7 @@ public static class JaegerApi
         byte[] id;
         try
         {
-            id = QueryParsing.TraceId(traceId);
+            id = QueryParsing.TraceId(traceId, "traceId", padShort: true);
         }
         catch (QueryParameterException e)
         {

@@ -131,7 +131,7 @@ public static class TempoApi
         byte[] id;
         try
         {
-            id = QueryParsing.TraceId(traceId);
+            id = QueryParsing.TraceId(traceId, "traceId", padShort: true);
         }
         catch (QueryParameterException e)
         {

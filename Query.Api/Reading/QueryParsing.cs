@@ -10,9 +10,20 @@ public sealed class QueryParameterException(string message) : Exception(message)
 public static class QueryParsing
 {
     /// <summary>A trace ID: 32 hex characters (16 bytes), not all zeros. Shorter IDs are not padded: they are another trace.</summary>
-    public static byte[] TraceId(string? value, string name = "traceId")
+    public static byte[] TraceId(string? value, string name = "traceId") => TraceId(value, name, padShort: false);
+
+    /// <summary>
+    /// As <see cref="TraceId(string?, string)"/>, but with <paramref name="padShort"/> a shorter hex ID is padded with
+    /// leading zeros, as Jaeger (64-bit IDs) and Tempo (IDs with leading zeros trimmed) do.
+    /// </summary>
+    public static byte[] TraceId(string? value, string name, bool padShort)
     {
         var text = value?.Trim() ?? string.Empty;
+        if (padShort && text.Length is > 0 and < 32)
+        {
+            text = text.PadLeft(32, '0');
+        }
+
         if (text.Length != 32)
         {
             throw new QueryParameterException($"{name} must be 32 hex characters, got {text.Length}");

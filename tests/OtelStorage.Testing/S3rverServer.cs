@@ -47,9 +47,7 @@ public sealed class S3rverServer : IAsyncLifetime
         _process?.Dispose();
         _process = ChildProcess.Start(
             "node",
-            // s3rver signs ListObjectsV2 continuation tokens with DES, which Node 17+ (OpenSSL 3) only has in its
-            // legacy provider: without it every truncated listing (over 1,000 keys) fails with InternalError.
-            ["--openssl-legacy-provider", RepositoryPaths.S3rverScript, "-d", _dataDir, "-p", Port.ToString(CultureInfo.InvariantCulture), "-a", "127.0.0.1", "--configure-bucket", Bucket, "--silent"],
+            [RepositoryPaths.S3rverScript, "-d", _dataDir, "-p", Port.ToString(CultureInfo.InvariantCulture), "-a", "127.0.0.1", "--configure-bucket", Bucket, "--silent"],
             new Dictionary<string, string>(),
             RepositoryPaths.Root);
         await FreePort.WaitForListenerAsync(Port, TimeSpan.FromSeconds(30), cancellationToken);

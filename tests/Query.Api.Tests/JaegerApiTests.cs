@@ -168,12 +168,28 @@ public sealed class JaegerApiTests(QueryApiFixture fixture)
     }
 
     [Fact]
+    public async Task ShortTraceIdsArePaddedWithLeadingZerosAsJaegerDoes()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        var id = new byte[16];
+        id[15] = 0x2a;
+        var span = Span(1, 1, null, "short", 0, 1);
+        span.TraceId = Google.Protobuf.ByteString.CopyFrom(id);
+        await fixture.WriteBlockAsync(tenant, [Request("svc", span)]);
+
+        var json = await fixture.Client(tenant).GetJsonAsync("/api/traces/2a");
+
+        Assert.Equal(Hex(id), json.GetProperty("data")[0].GetProperty("traceID").GetString());
+    }
+
+    [Fact]
     public async Task ErrorsUseTheEnvelopeWithCodeAndMessage()
     {
         var client = fixture.Client(null);
 
         var notFound = await client.GetJsonAsync($"/api/traces/{Hex(TraceId(12345))}", HttpStatusCode.NotFound);
         var badId = await client.GetJsonAsync("/api/traces/xyz", HttpStatusCode.BadRequest);
+        var tooLong = await client.GetJsonAsync($"/api/traces/{Hex(TraceId(1))}00", HttpStatusCode.BadRequest);
         var badDuration = await client.GetJsonAsync("/api/traces?service=a&minDuration=fast", HttpStatusCode.BadRequest);
         var badTags = await client.GetJsonAsync("/api/traces?service=a&tags=notjson", HttpStatusCode.BadRequest);
         var badStart = await client.GetJsonAsync("/api/traces?service=a&start=-5", HttpStatusCode.BadRequest);
@@ -181,7 +197,8 @@ public sealed class JaegerApiTests(QueryApiFixture fixture)
         Assert.Equal(JsonValueKind.Null, notFound.GetProperty("data").ValueKind);
         Assert.Equal(404, notFound.GetProperty("errors")[0].GetProperty("code").GetInt32());
         Assert.Equal("trace not found", notFound.GetProperty("errors")[0].GetProperty("msg").GetString());
-        Assert.Equal("traceId must be 32 hex characters, got 3", badId.GetProperty("errors")[0].GetProperty("msg").GetString());
+        Assert.Equal("traceId must be 32 hex characters (0-9, a-f), got '00000000000000000000000000000xyz'", badId.GetProperty("errors")[0].GetProperty("msg").GetString());
+        Assert.Equal("traceId must be 32 hex characters, got 34", tooLong.GetProperty("errors")[0].GetProperty("msg").GetString());
         Assert.Equal("minDuration must be a duration such as 1.5ms, 250us, 2s or 1m30s, got 'fast'", badDuration.GetProperty("errors")[0].GetProperty("msg").GetString());
         Assert.StartsWith("tags must be a JSON object", badTags.GetProperty("errors")[0].GetProperty("msg").GetString(), StringComparison.Ordinal);
         Assert.Equal("start must be Unix time in microseconds (a non-negative integer), got '-5'", badStart.GetProperty("errors")[0].GetProperty("msg").GetString());
