@@ -17,9 +17,9 @@ public sealed class CompactionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00", ErrorMessage = "Compaction:Interval must be between 50 ms and 1 day.")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Most spans in a compacted block. Memory while compacting is about 0.5 KiB per span.</summary>
+    /// <summary>Most spans in a compacted block. The merge holds every span of the new block in memory, so this bounds its memory.</summary>
     [Range(2, 50_000_000, ErrorMessage = "Compaction:TargetSpans must be between 2 and 50,000,000.")]
-    public long TargetSpans { get; set; } = 1_000_000;
+    public long TargetSpans { get; set; } = 500_000;
 
     /// <summary>Most bytes (data and index) of the sources of one compacted block.</summary>
     [Range(1024, 1L << 40, ErrorMessage = "Compaction:TargetBytes must be between 1 KiB and 1 TiB.")]

@@ -4,10 +4,10 @@ namespace OtelStorage.Storage.Compaction;
 public sealed record CompactionPolicy
 {
     /// <summary>A compacted block holds at most this many spans (before duplicates are removed).</summary>
-    public long TargetSpans { get; init; } = 1_000_000;
+    public long TargetSpans { get; init; } = 500_000;
 
     /// <summary>A compacted block's sources add up to at most this many bytes (data and index).</summary>
-    public long TargetBytes { get; init; } = 64L * 1024 * 1024;
+    public long TargetBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>Blocks are merged only with blocks whose earliest span starts in the same window of this length.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);
