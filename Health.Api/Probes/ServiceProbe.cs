@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Health.Api.Options;
 using Health.Api.Pipeline;
-using ServiceDefaults = Microsoft.Extensions.Hosting.Extensions;
 using Microsoft.Extensions.Options;
+using ServiceDefaults = Microsoft.Extensions.Hosting.Extensions;
 
 namespace Health.Api.Probes;
 

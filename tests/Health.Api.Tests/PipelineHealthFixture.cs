@@ -60,13 +60,34 @@ public sealed class PipelineHealthFixture : IAsyncLifetime
 
     public HttpClient CreateHealthClient() => App.CreateHttpClient("health", "http");
 
-    /// <summary>Runs a resource command (stop, start) on every instance of the resource.</summary>
-    public async Task ExecuteAsync(string resource, string command, CancellationToken cancellationToken)
+    /// <summary>Stops every instance of a resource and waits until it has exited.</summary>
+    public Task StopAsync(string resource, CancellationToken cancellationToken) =>
+        ExecuteAsync(resource, KnownResourceCommands.StopCommand, [KnownResourceStates.Exited, KnownResourceStates.Finished], cancellationToken);
+
+    /// <summary>Starts every instance of a resource and waits until it runs.</summary>
+    public Task StartAsync(string resource, CancellationToken cancellationToken) =>
+        ExecuteAsync(resource, KnownResourceCommands.StartCommand, [KnownResourceStates.Running], cancellationToken);
+
+    /// <summary>
+    /// Runs a resource command and waits for the state it leads to. On a loaded machine DCP may report a stop as
+    /// failed (its wait for the process is short) while the process is still going down, so the state decides.
+    /// </summary>
+    private async Task ExecuteAsync(string resource, string command, string[] states, CancellationToken cancellationToken)
     {
         var model = App.Services.GetRequiredService<DistributedApplicationModel>();
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
-        var result = await commands.ExecuteCommandAsync(model.Resources.Single(r => r.Name == resource), command, cancellationToken).WaitAsync(StartTimeout, cancellationToken);
-        Assert.True(result.Success, $"{command} {resource} failed: {result.Message}");
+        var notifications = App.Services.GetRequiredService<ResourceNotificationService>();
+        var result = await commands
+            .ExecuteCommandAsync(model.Resources.Single(r => r.Name == resource), command, cancellationToken)
+            .WaitAsync(StartTimeout, cancellationToken);
+        try
+        {
+            await notifications.WaitForResourceAsync(resource, states, cancellationToken).WaitAsync(StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{command} {resource} did not reach {string.Join(" or ", states)} within {StartTimeout}: {(result.Success ? "the command succeeded" : result.Message)}");
+        }
     }
 
     /// <summary>Reads <c>/health</c> until <paramref name="condition"/> holds, or fails with the last report.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Google.Protobuf;
 using Health.Api.Pipeline;
@@ -33,7 +32,7 @@ public sealed class PipelineHealthTests(PipelineHealthFixture fixture)
         }
 
         // The Batcher stops and spans keep arriving: the queue grows with no one to consume it.
-        await fixture.ExecuteAsync("batcher", KnownResourceCommands.StopCommand, ct);
+        await fixture.StopAsync("batcher", ct);
         var options = new SpanQueueOptions();
         await PublishSpansAsync(options, 20, ct);
         var degraded = await PipelineHealthFixture.WaitForHealthAsync(client, r => r.Reasons.Any(x => x.StartsWith("queue growing, no consumer", StringComparison.Ordinal)), StateTimeout, ct);
@@ -47,11 +46,11 @@ public sealed class PipelineHealthTests(PipelineHealthFixture fixture)
 
         // This branch's Batcher.Worker consumes nothing yet, so the test clears its own messages before starting it.
         await PurgeAsync(options, ct);
-        await fixture.ExecuteAsync("batcher", KnownResourceCommands.StartCommand, ct);
+        await fixture.StartAsync("batcher", ct);
         await PipelineHealthFixture.WaitForHealthAsync(client, r => r.Status == PipelineStatus.Healthy, StateTimeout, ct);
 
         // RabbitMQ stops: Unhealthy, and the reason names it; load balancers see 503.
-        await fixture.ExecuteAsync("messaging", KnownResourceCommands.StopCommand, ct);
+        await fixture.StopAsync("messaging", ct);
         var unhealthy = await PipelineHealthFixture.WaitForHealthAsync(client, r => r.Status == PipelineStatus.Unhealthy && r.Reasons.Any(x => x.Contains("RabbitMQ", StringComparison.Ordinal)), StateTimeout, ct);
         Assert.Equal(PipelineStatus.Unhealthy, unhealthy.Components.Single(c => c.Name == HealthRules.RabbitMqComponent).Status);
         using (var unavailable = await client.GetAsync("/health", ct))
@@ -60,7 +59,7 @@ public sealed class PipelineHealthTests(PipelineHealthFixture fixture)
         }
 
         // RabbitMQ starts again: back to Healthy, and RabbitMQ's last error is kept.
-        await fixture.ExecuteAsync("messaging", KnownResourceCommands.StartCommand, ct);
+        await fixture.StartAsync("messaging", ct);
         var recovered = await PipelineHealthFixture.WaitForHealthAsync(client, r => r.Status == PipelineStatus.Healthy, StateTimeout, ct);
         Assert.NotNull(recovered.Components.Single(c => c.Name == HealthRules.RabbitMqComponent).LastError);
     }

@@ -1,0 +1,60 @@
+using System.Diagnostics.Metrics;
+using Health.Api.Options;
+using Health.Api.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Health.Api.Tests;
+
+/// <summary>The figures as OpenTelemetry gauges, and the counter totals ServiceDefaults serves for Health.Api to read.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public void EveryFigureOfTheNewestReportIsAGaugeOfTheHealthMeter()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var state = new HealthState(Microsoft.Extensions.Options.Options.Create(new HealthOptions()), Microsoft.Extensions.Options.Options.Create(new RulesOptions()));
+        using var metrics = new HealthMetrics(services.GetRequiredService<IMeterFactory>(), state);
+        state.Add(Samples.Healthy(Samples.Start, new QueueStats(true, 7, 3, 0, 10)));
+        state.Add(Samples.Healthy(Samples.Start.AddSeconds(5), new QueueStats(true, 7, 3, 0, 10)));
+        var seen = new Dictionary<string, double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == HealthMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            seen[instrument.Name + (tags.Length > 0 ? "/" + tags[0].Value : string.Empty)] = value);
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(10, seen["otelstorage.health.queue.depth"]);
+        Assert.Equal(3, seen["otelstorage.health.queue.unacked"]);
+        Assert.Equal(0, seen["otelstorage.health.status"]);
+        Assert.Equal(0, seen["otelstorage.health.component.status/rabbitmq"]);
+        Assert.Contains("otelstorage.health.service.request.rate/ingest", seen.Keys);
+    }
+
+    [Fact]
+    public void TheSnapshotSumsEachOtelStorageCounterOverItsTags()
+    {
+        using var snapshot = new MetricsSnapshot();
+        using var meter = new Meter("OtelStorage.SnapshotTest");
+        var counter = meter.CreateCounter<long>("otelstorage.snapshot_test.items");
+        using var ignored = new Meter("Other.SnapshotTest");
+        ignored.CreateCounter<long>("other.items").Add(5);
+
+        counter.Add(3, new KeyValuePair<string, object?>("outcome", "ok"));
+        counter.Add(4, new KeyValuePair<string, object?>("outcome", "failed"));
+        var document = snapshot.Read();
+
+        Assert.Equal(7, document.Counters["otelstorage.snapshot_test.items"]);
+        Assert.DoesNotContain("other.items", document.Counters.Keys);
+    }
+}
