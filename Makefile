@@ -16,7 +16,12 @@ help:
 	@echo "make bench       run the BenchmarkDotNet suites (Release)"
 	@echo "make run-client  run the example client / load generator"
 
-deps: node_modules/.package-lock.json /usr/lib/rabbitmq/bin/rabbitmq-server
+deps: node_modules/.package-lock.json /usr/lib/rabbitmq/bin/rabbitmq-server /usr/bin/chromium
+
+# Debian's Chromium, for the Health.Api chart page test (Playwright drives it; no browser download).
+/usr/bin/chromium:
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
 
 /usr/lib/rabbitmq/bin/rabbitmq-server:
 	$(SUDO) apt-get update -q

@@ -13,7 +13,7 @@ public sealed record BlockBuildOptions
     public int RowGroupSpans { get; init; } = 10_000;
 
     /// <summary>Bloom filter false-positive rate.</summary>
-    public double BloomFalsePositiveRate { get; init; } = 0.005;
+    public double BloomFalsePositiveRate { get; init; } = 0.0001;
 
     /// <summary>
     /// Zstd effort. Parquet.Net's default, SmallestSize, is about 100 times slower (PLATFORM.md). On the realistic

@@ -3,6 +3,7 @@ using Health.Api.Options;
 using Health.Api.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Xunit;
 
 namespace Health.Api.Tests;
 
