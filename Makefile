@@ -41,7 +41,8 @@ run: deps
 
 test: deps
 	rm -rf $(RESULTS)
-	$(DOTNET) test --solution OtelStorage.sln --report-trx --results-directory $(CURDIR)/$(RESULTS)
+	@# Two test modules at a time: several start RabbitMQ, s3rver or the whole AppHost, and 2 cores cannot run them all at once.
+	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 2 --report-trx --results-directory $(CURDIR)/$(RESULTS)
 
 lint:
 	$(DOTNET) format OtelStorage.sln --verify-no-changes
