@@ -14,13 +14,16 @@ load_args=("$@")
 [ ${#load_args[@]} -gt 0 ] || load_args=(--duration 60s --concurrency 8 --batch-size 512)
 
 export AWS_EC2_METADATA_DISABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1
-dotnet build -c Release -v q OtelStorage.AppHost OtelStorage.LoadGen tests/OtelStorage.Benchmarks >/dev/null
+for project in OtelStorage.AppHost OtelStorage.LoadGen tests/OtelStorage.Benchmarks; do
+  dotnet build -c Release -v q "$project" | grep -E " error |rror\(s\)" || true
+done
 
 echo "starting the stack (data in $work)"
-setsid dotnet OtelStorage.AppHost/bin/Release/net10.0/OtelStorage.AppHost.dll \
+# dotnet run applies the AppHost's launch profile (plain-HTTP dashboard), which running the dll directly would not.
+setsid dotnet run -c Release --no-build --project OtelStorage.AppHost -- \
   "Infrastructure:Mode=Local" "Infrastructure:DataPath=$work" >"$work/apphost.log" 2>&1 &
 apphost=$!
-cleanup() { kill -TERM "$apphost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; }
+cleanup() { pkill -TERM -f "net10.0/OtelStorage.AppHost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; }
 trap cleanup EXIT
 
 wait_healthy() {
