@@ -41,8 +41,9 @@ run: deps
 
 test: deps
 	rm -rf $(RESULTS)
-	@# Two test modules at a time: several start RabbitMQ, s3rver or the whole AppHost, and 2 cores cannot run them all at once.
-	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 2 --report-trx --results-directory $(CURDIR)/$(RESULTS)
+	@# One test module at a time: several start RabbitMQ, s3rver or the whole AppHost, and on 2 cores the Health.Api
+	@# stop/start scenario failed (DCP: "Failed to stop resource batcher") whenever another module ran beside it.
+	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 1 --report-trx --results-directory $(CURDIR)/$(RESULTS)
 
 lint:
 	$(DOTNET) format OtelStorage.sln --verify-no-changes
