@@ -1,3 +1,4 @@
+using OtelStorage.Tenancy;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using OtelStorage.Tenancy;
 using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
 using OtelStorage.Storage.Blocks;

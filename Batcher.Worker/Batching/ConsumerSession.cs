@@ -1,3 +1,4 @@
+using OtelStorage.Tenancy;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Otlp.Json;
+using OtelStorage.Tenancy;
 
 namespace Ingest.Api.Apis;
 
@@ -35,7 +36,7 @@ public static class OtlpHttpApi
 
     public sealed record ExportServices(
         IngestPipeline Pipeline,
-        ApiKeyAuthenticator Authenticator,
+        ApiKeyAuthorizer Authorizer,
         IngestTelemetry Telemetry,
         IOptions<OtlpReceiverOptions> Options);
 
@@ -53,16 +54,22 @@ public static class OtlpHttpApi
         }
 
         var protocol = json ? IngestProtocol.HttpJson : IngestProtocol.HttpProtobuf;
-        if (!services.Authenticator.IsAuthorized(request.Headers.Authorization, request.Headers[ApiKeyAuthenticator.ApiKeyHeader]))
-        {
-            services.Telemetry.Request(protocol, "unauthenticated");
-            return OtlpHttpResult.Failure(StatusCodes.Status401Unauthorized, Code.Unauthenticated, "A valid API key is required (Authorization: Bearer KEY or X-API-Key: KEY).", json);
-        }
-
         if (!TenantId.TryResolve(request.Headers[TenantId.HeaderName], out var tenant, out var tenantError))
         {
             services.Telemetry.Request(protocol, "invalid");
             return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, tenantError!, json);
+        }
+
+        var access = services.Authorizer.Authorize(request.Headers.Authorization, request.Headers[ApiKeyAuthorizer.ApiKeyHeader], tenant);
+        if (access != ApiKeyDecision.Allowed)
+        {
+            var forbidden = access == ApiKeyDecision.Forbidden;
+            services.Telemetry.Request(protocol, forbidden ? "forbidden" : "unauthenticated");
+            return OtlpHttpResult.Failure(
+                forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized,
+                forbidden ? Code.PermissionDenied : Code.Unauthenticated,
+                ApiKeyAuthorizer.Explain(access, tenant),
+                json);
         }
 
         var encoding = request.Headers.ContentEncoding.ToString();

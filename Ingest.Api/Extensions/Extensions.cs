@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OtelStorage.Messaging;
 using OtelStorage.Messaging.Publishing;
+using OtelStorage.Tenancy;
 
 namespace Ingest.Api.Extensions;
 
@@ -19,9 +20,7 @@ public static class Extensions
     {
         var services = builder.Services;
         services.AddOptions<OtlpReceiverOptions>().BindConfiguration(OtlpReceiverOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<IngestAuthOptions>().BindConfiguration(IngestAuthOptions.SectionName)
-            .Validate(o => o.ApiKeys.All(k => k.Length >= 16), "Ingest:Auth:ApiKeys entries must be at least 16 characters.")
-            .ValidateOnStart();
+        services.AddOptions<IngestAuthOptions>().BindConfiguration(IngestAuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IngestCorsOptions>().BindConfiguration(IngestCorsOptions.SectionName)
             .Validate(o => o.AllowedOrigins.All(origin => origin == "*" || Uri.TryCreate(origin, UriKind.Absolute, out _)), "Ingest:Cors:AllowedOrigins entries must be absolute origins such as https://app.example.com, or *.")
             .ValidateOnStart();
@@ -52,7 +51,7 @@ public static class Extensions
             sp.GetRequiredService<ILogger<SpanPublisher>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IngestTelemetry>();
-        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton(sp => new ApiKeyAuthorizer(sp.GetRequiredService<IOptions<IngestAuthOptions>>().Value.ApiKeys));
         services.AddSingleton<IngestPipeline>();
         services.AddHostedService<BrokerConnectionService>();
         services.AddHealthChecks().AddCheck<MessagingHealthCheck>(MessagingConnectionName);

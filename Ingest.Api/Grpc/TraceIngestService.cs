@@ -4,6 +4,7 @@ using Grpc.Core;
 using Ingest.Api.Ingest;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Otlp.Errors;
+using OtelStorage.Tenancy;
 
 namespace Ingest.Api.Grpc;
 
@@ -16,7 +17,7 @@ namespace Ingest.Api.Grpc;
 /// marshaller keeps the received bytes (<see cref="ReceivedExport"/>), which valid requests are published as.
 /// </remarks>
 [BindServiceMethod(typeof(TraceIngestService), nameof(BindService))]
-public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthenticator authenticator, IngestTelemetry telemetry)
+public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthorizer authorizer, IngestTelemetry telemetry)
 {
     private static readonly Method<ReceivedExport, ExportTraceServiceResponse> ExportMethod = new(
         MethodType.Unary,
@@ -34,16 +35,18 @@ public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthenticator aut
     {
         using var _ = received;
         var headers = context.RequestHeaders;
-        if (!authenticator.IsAuthorized(headers.GetValue("authorization"), headers.GetValue("x-api-key")))
-        {
-            telemetry.Request(IngestProtocol.Grpc, "unauthenticated");
-            throw OtlpStatus.Create(Code.Unauthenticated, "A valid API key is required (authorization: Bearer KEY or x-api-key: KEY).").ToRpcException();
-        }
-
         if (!TenantId.TryResolve(headers.GetValue("x-scope-orgid"), out var tenant, out var tenantError))
         {
             telemetry.Request(IngestProtocol.Grpc, "invalid");
             throw OtlpStatus.Create(Code.InvalidArgument, tenantError!).ToRpcException();
+        }
+
+        var access = authorizer.Authorize(headers.GetValue("authorization"), headers.GetValue("x-api-key"), tenant);
+        if (access != ApiKeyDecision.Allowed)
+        {
+            telemetry.Request(IngestProtocol.Grpc, access == ApiKeyDecision.Forbidden ? "forbidden" : "unauthenticated");
+            var code = access == ApiKeyDecision.Forbidden ? Code.PermissionDenied : Code.Unauthenticated;
+            throw OtlpStatus.Create(code, ApiKeyAuthorizer.Explain(access, tenant)).ToRpcException();
         }
 
         if (received.Request is null)

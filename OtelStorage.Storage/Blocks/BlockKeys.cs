@@ -1,3 +1,5 @@
+using OtelStorage.Tenancy;
+
 namespace OtelStorage.Storage.Blocks;
 
 /// <summary>

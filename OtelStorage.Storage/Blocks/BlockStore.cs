@@ -1,3 +1,4 @@
+using OtelStorage.Tenancy;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using OtelStorage.Storage.ObjectStore;

@@ -1,3 +1,4 @@
+using OtelStorage.Tenancy;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;

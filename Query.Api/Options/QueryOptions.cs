@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OtelStorage.Tenancy;
 
 namespace Query.Api.Options;
 
@@ -63,10 +64,11 @@ public sealed class QueryOptions : IValidatableObject
     public TimeSpan MaxSearchRange { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
-    /// API keys for every query route (health, <c>/ready</c> and <c>/api/echo</c> excepted). Empty means no key is
-    /// needed. Clients send one as <c>X-API-Key</c> or <c>Authorization: Bearer</c>.
+    /// API keys for every query route (health, <c>/ready</c> and <c>/api/echo</c> excepted), each bound to tenants or
+    /// to all (<c>Query:ApiKeys:0:Key</c>, <c>...:0:Tenants:0</c>). Empty means no key is needed. Clients send one as
+    /// <c>X-API-Key</c> or <c>Authorization: Bearer</c>.
     /// </summary>
-    public List<string> ApiKeys { get; set; } = [];
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -80,9 +82,12 @@ public sealed class QueryOptions : IValidatableObject
             yield return new ValidationResult($"Query:DefaultSearchRange ({DefaultSearchRange}) must not exceed Query:MaxSearchRange ({MaxSearchRange}).", [nameof(DefaultSearchRange)]);
         }
 
-        if (ApiKeys.Any(string.IsNullOrWhiteSpace))
+        foreach (var (key, i) in ApiKeys.Select((key, i) => (key, i)))
         {
-            yield return new ValidationResult("Query:ApiKeys must not contain empty keys.", [nameof(ApiKeys)]);
+            foreach (var error in key.Validate(validationContext))
+            {
+                yield return new ValidationResult($"{SectionName}:ApiKeys:{i}: {error.ErrorMessage}", [nameof(ApiKeys)]);
+            }
         }
     }
 }

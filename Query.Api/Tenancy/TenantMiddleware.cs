@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
-using OtelStorage.Storage.Blocks;
+using OtelStorage.Tenancy;
 using Query.Api.Apis;
 using Query.Api.Options;
 
@@ -9,17 +7,15 @@ namespace Query.Api.Tenancy;
 
 /// <summary>
 /// Every query route is scoped to the tenant in <c>X-Scope-OrgID</c> (default <c>single-tenant</c>), and, when
-/// <see cref="QueryOptions.ApiKeys"/> is set, needs a valid key. Health, readiness, echo and the OpenAPI document
-/// are open, so probes and tooling work without credentials.
+/// <see cref="QueryOptions.ApiKeys"/> is set, needs a key valid for that tenant: 401 without a valid key, 403 for a
+/// key bound to other tenants. Health, readiness, echo and the OpenAPI document are open, so probes and tooling work
+/// without credentials.
 /// </summary>
 public sealed class TenantMiddleware(RequestDelegate next, IOptions<QueryOptions> options)
 {
-    public const string TenantHeader = "X-Scope-OrgID";
-    public const string ApiKeyHeader = "X-API-Key";
     private const string TenantItem = "otelstorage.tenant";
 
-    // Keys are compared as SHA-256 digests with FixedTimeEquals: constant time, and no length leak.
-    private readonly byte[][] _keyHashes = [.. options.Value.ApiKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
+    private readonly ApiKeyAuthorizer _authorizer = new(options.Value.ApiKeys);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -29,17 +25,24 @@ public sealed class TenantMiddleware(RequestDelegate next, IOptions<QueryOptions
             return;
         }
 
-        if (_keyHashes.Length > 0 && !HasValidKey(context.Request))
+        var values = context.Request.Headers[TenantId.HeaderName];
+        if (values.Count > 1)
         {
-            await ErrorResults.Write(context, StatusCodes.Status401Unauthorized, $"a valid API key is required: send it as '{ApiKeyHeader}: <key>' or 'Authorization: Bearer <key>'");
+            await ErrorResults.Write(context, StatusCodes.Status400BadRequest, $"{TenantId.HeaderName} must name one tenant, got {values.Count} headers");
             return;
         }
 
-        var values = context.Request.Headers[TenantHeader];
-        var tenant = values.Count == 0 || string.IsNullOrEmpty(values[0]) ? TenantId.Default : values[0]!;
-        if (values.Count > 1 || !TenantId.IsValid(tenant))
+        if (!TenantId.TryResolve(values.FirstOrDefault(), out var tenant, out var error))
         {
-            await ErrorResults.Write(context, StatusCodes.Status400BadRequest, $"{TenantHeader} must be one tenant matching {TenantId.Pattern} (1 to 64 letters, digits, '_' or '-'), got '{values}'");
+            await ErrorResults.Write(context, StatusCodes.Status400BadRequest, error!);
+            return;
+        }
+
+        var access = _authorizer.Authorize(context.Request.Headers.Authorization, context.Request.Headers[ApiKeyAuthorizer.ApiKeyHeader], tenant);
+        if (access != ApiKeyDecision.Allowed)
+        {
+            var status = access == ApiKeyDecision.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+            await ErrorResults.Write(context, status, ApiKeyAuthorizer.Explain(access, tenant));
             return;
         }
 
@@ -57,27 +60,4 @@ public sealed class TenantMiddleware(RequestDelegate next, IOptions<QueryOptions
         || path.StartsWithSegments("/ready")
         || path.StartsWithSegments("/api/echo")
         || path.StartsWithSegments("/openapi");
-
-    private bool HasValidKey(HttpRequest request)
-    {
-        string? presented = request.Headers[ApiKeyHeader].FirstOrDefault();
-        if (presented is null && request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = auth["Bearer ".Length..].Trim();
-        }
-
-        if (string.IsNullOrEmpty(presented))
-        {
-            return false;
-        }
-
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        var ok = false;
-        foreach (var key in _keyHashes)
-        {
-            ok |= CryptographicOperations.FixedTimeEquals(hash, key);
-        }
-
-        return ok;
-    }
 }

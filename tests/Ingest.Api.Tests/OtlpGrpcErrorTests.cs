@@ -63,16 +63,26 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     }
 
     [Fact]
-    public async Task WithApiKeysConfiguredCallsWithoutAValidKeyAreUnauthenticated()
+    public async Task ApiKeysAreUnauthenticatedWithoutAValidKeyAndPermissionDeniedForAnotherTenant()
     {
-        const string key = "grpc-key-0123456789abcdef";
-        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Ingest:Auth:ApiKeys:0"] = key });
+        const string anyTenant = "grpc-key-0123456789abcdef";
+        const string acmeOnly = "acme-key-0123456789abcdef";
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?>
+        {
+            ["Ingest:Auth:ApiKeys:0:Key"] = anyTenant,
+            ["Ingest:Auth:ApiKeys:1:Key"] = acmeOnly,
+            ["Ingest:Auth:ApiKeys:1:Tenants:0"] = "acme",
+        });
 
         var missing = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(Requests.Spans(1), cancellationToken: Cancel).ResponseAsync);
-        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "authorization", "Bearer " + key } }, cancellationToken: Cancel);
-        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "x-api-key", key } }, cancellationToken: Cancel);
+        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "authorization", "Bearer " + anyTenant } }, cancellationToken: Cancel);
+        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "x-api-key", anyTenant } }, cancellationToken: Cancel);
+        await app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "x-api-key", acmeOnly }, { "x-scope-orgid", "acme" } }, cancellationToken: Cancel);
+        var otherTenant = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(Requests.Spans(1), new Metadata { { "x-api-key", acmeOnly }, { "x-scope-orgid", "globex" } }, cancellationToken: Cancel).ResponseAsync);
 
         Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, otherTenant.StatusCode);
+        Assert.Contains("not allowed to use tenant 'globex'", otherTenant.Status.Detail);
     }
 
     [Fact]

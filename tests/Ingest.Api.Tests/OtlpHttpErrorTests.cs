@@ -118,21 +118,40 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     }
 
     [Fact]
-    public async Task WithApiKeysConfiguredRequestsWithoutAValidKeyGet401()
+    public async Task ApiKeysAnswer401WithoutAValidKeyAnd403ForATenantTheKeyIsNotBoundTo()
     {
-        const string key = "test-key-0123456789abcdef";
-        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Ingest:Auth:ApiKeys:0"] = key });
+        const string anyTenant = "test-key-0123456789abcdef";
+        const string acmeOnly = "acme-key-0123456789abcdef";
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?>
+        {
+            ["Ingest:Auth:ApiKeys:0:Key"] = anyTenant,
+            ["Ingest:Auth:ApiKeys:1:Key"] = acmeOnly,
+            ["Ingest:Auth:ApiKeys:1:Tenants:0"] = "acme",
+            ["Logging:LogLevel:Default"] = "Trace",
+        });
 
         using var missing = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(1)), Cancel);
         using var wrong = await Send(app, Protobuf(Requests.Spans(1)), "X-API-Key", "test-key-0123456789abcdeX");
-        using var bearer = await Send(app, Protobuf(Requests.Spans(1)), "Authorization", "Bearer " + key);
-        using var header = await Send(app, Json("{}"), "X-API-Key", key);
+        using var bearer = await Send(app, Protobuf(Requests.Spans(1)), "Authorization", "Bearer " + anyTenant);
+        using var header = await Send(app, Json("{}"), "X-API-Key", anyTenant);
+        using var ownTenant = await Send(app, Json("{}"), ("X-API-Key", acmeOnly), ("X-Scope-OrgID", "acme"));
+        using var otherTenant = await Send(app, Json("{}"), ("X-API-Key", acmeOnly), ("X-Scope-OrgID", "globex"));
+        using var defaultTenant = await Send(app, Json("{}"), "X-API-Key", acmeOnly);
 
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        Assert.DoesNotContain(key, await wrong.Content.ReadAsStringAsync(Cancel));
+        Assert.Contains("a valid API key is required", Google.Rpc.Status.Parser.ParseFrom(await wrong.Content.ReadAsByteArrayAsync(Cancel)).Message);
         Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
         Assert.Equal(HttpStatusCode.OK, header.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ownTenant.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, otherTenant.StatusCode);
+        using var forbidden = System.Text.Json.JsonDocument.Parse(await otherTenant.Content.ReadAsStringAsync(Cancel));
+        Assert.Contains("not allowed to use tenant 'globex'", forbidden.RootElement.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, defaultTenant.StatusCode);
+
+        // Keys are secrets: no log record, at any level, carries one.
+        Assert.NotEmpty(app.Logs);
+        Assert.DoesNotContain(app.Logs, r => r.Message.Contains("0123456789abcde", StringComparison.Ordinal) || (r.Exception?.ToString().Contains("0123456789abcde", StringComparison.Ordinal) ?? false));
     }
 
     [Fact]
@@ -177,10 +196,17 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         Assert.Contains("Retry-After", posted.Headers.GetValues("Access-Control-Expose-Headers").Single());
     }
 
-    private static Task<HttpResponseMessage> Send(IngestApp app, HttpContent content, string header, string value)
+    private static Task<HttpResponseMessage> Send(IngestApp app, HttpContent content, string header, string value) =>
+        Send(app, content, (header, value));
+
+    private static Task<HttpResponseMessage> Send(IngestApp app, HttpContent content, params (string Header, string Value)[] headers)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, app.TracesUri) { Content = content };
-        request.Headers.TryAddWithoutValidation(header, value);
+        foreach (var (header, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+
         return app.Http.SendAsync(request, Cancel);
     }
 

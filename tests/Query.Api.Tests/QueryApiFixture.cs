@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
@@ -43,6 +45,8 @@ public sealed class QueryApiFixture : IAsyncLifetime
             {
                 web.UseSetting(key, value);
             }
+
+            web.ConfigureLogging(logging => logging.AddFakeLogging());
         });
 
     public HttpClient Client(string? tenant)

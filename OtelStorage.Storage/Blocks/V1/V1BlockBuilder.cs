@@ -1,3 +1,4 @@
+using OtelStorage.Tenancy;
 using System.Text;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;

@@ -2,6 +2,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Testing;
 using Xunit;
@@ -42,6 +43,9 @@ public sealed class IngestApp : IAsyncDisposable
 
     public TraceService.TraceServiceClient Grpc => new(GrpcChannel);
 
+    /// <summary>Every log record the service wrote at or above the configured level.</summary>
+    public IReadOnlyList<FakeLogRecord> Logs => _factory.Services.GetFakeLogCollector().GetSnapshot();
+
     public static async Task<IngestApp> StartAsync(RabbitMqServer broker, IDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
@@ -64,7 +68,7 @@ public sealed class IngestApp : IAsyncDisposable
                 web.UseSetting(key, value);
             }
 
-            web.ConfigureLogging(logging => logging.ClearProviders());
+            web.ConfigureLogging(logging => logging.ClearProviders().AddFakeLogging());
         });
         factory.UseKestrel();
         var app = new IngestApp(factory, settings);
