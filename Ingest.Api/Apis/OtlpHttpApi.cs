@@ -133,6 +133,7 @@ public static class OtlpHttpApi
         {
             IngestOutcome.Accepted => OtlpHttpResult.Success(result.Response, json),
             IngestOutcome.Throttled => OtlpHttpResult.Failure(StatusCodes.Status429TooManyRequests, Code.ResourceExhausted, result.Error!, json, result.RetryAfter),
+            IngestOutcome.Invalid => OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, result.Error!, json),
             _ => OtlpHttpResult.Failure(StatusCodes.Status503ServiceUnavailable, Code.Unavailable, result.Error!, json, result.RetryAfter),
         };
 

@@ -60,6 +60,7 @@ public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthorizer author
         {
             IngestOutcome.Accepted => result.Response,
             IngestOutcome.Throttled => throw OtlpStatus.Create(Code.ResourceExhausted, result.Error!, result.RetryAfter).ToRpcException(),
+            IngestOutcome.Invalid => throw OtlpStatus.Create(Code.InvalidArgument, result.Error!).ToRpcException(),
             // RetryInfo on UNAVAILABLE is optional (it is retried anyway) but tells clients how long to back off.
             _ => throw OtlpStatus.Create(Code.Unavailable, result.Error!, result.RetryAfter).ToRpcException(),
         };

@@ -1,3 +1,4 @@
+using Ingest.Api.Options;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Messaging.Publishing;
@@ -14,12 +15,15 @@ public sealed partial class IngestPipeline(
     SpanPublisher publisher,
     IngestTelemetry telemetry,
     IOptions<SpanPublisherOptions> publisherOptions,
+    IOptions<OtlpReceiverOptions> receiverOptions,
     TimeProvider time,
     ILogger<IngestPipeline> logger)
 {
     private static readonly ExportTraceServiceResponse Success = new();
 
     private readonly SpanPublisherOptions _publisherOptions = publisherOptions.Value;
+    private readonly int _maxSpansPerRequest = receiverOptions.Value.MaxSpansPerRequest;
+    private readonly SpanLimits _spanLimits = new(receiverOptions.Value.MaxAttributeValueBytes);
 
     /// <param name="request">The decoded request.</param>
     /// <param name="received">The protobuf bytes it was decoded from, or empty (JSON); valid until this call completes.</param>
@@ -29,7 +33,14 @@ public sealed partial class IngestPipeline(
     public async Task<IngestResult> IngestAsync(ExportTraceServiceRequest request, ReadOnlyMemory<byte> received, IngestProtocol protocol, string tenant, CancellationToken cancellationToken)
     {
         var receivedAt = time.GetUtcNow();
-        var validation = SpanValidator.RemoveInvalidSpans(request);
+        var spanCount = SpanValidator.CountSpans(request);
+        if (spanCount > _maxSpansPerRequest)
+        {
+            telemetry.Request(protocol, "invalid");
+            return new IngestResult(IngestOutcome.Invalid, Success, $"the request has {spanCount} spans, more than the {_maxSpansPerRequest} allowed (Otlp:MaxSpansPerRequest); send smaller batches", TimeSpan.Zero);
+        }
+
+        var validation = SpanValidator.RemoveInvalidSpans(request, _spanLimits);
         telemetry.Received(protocol, validation.ReceivedSpans);
 
         var response = Success;

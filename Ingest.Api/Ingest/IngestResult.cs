@@ -12,6 +12,9 @@ public enum IngestOutcome
 
     /// <summary>The broker is down or did not confirm: UNAVAILABLE, or 503 + Retry-After.</summary>
     Unavailable,
+
+    /// <summary>The request breaks a limit as a whole (too many spans): INVALID_ARGUMENT, or 400. Nothing was published.</summary>
+    Invalid,
 }
 
 /// <summary>What an export request came to, independent of the protocol that answers it.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using OtelStorage.Otlp.Validation;
 
 namespace Ingest.Api.Options;
 
@@ -18,4 +19,15 @@ public sealed class OtlpReceiverOptions
     /// <summary>The largest request after decompression, for both protocols. Larger ones get 413 or RESOURCE_EXHAUSTED.</summary>
     [Range(1024, int.MaxValue)]
     public int MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>The most spans one request may carry. A request with more is refused whole (400 or INVALID_ARGUMENT).</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxSpansPerRequest { get; set; } = 100_000;
+
+    /// <summary>
+    /// The largest string or bytes value of one span, event or link attribute (nested values included). A span with a
+    /// larger one is rejected and counted in <c>partial_success</c>.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxAttributeValueBytes { get; set; } = SpanLimits.Default.MaxAttributeValueBytes;
 }

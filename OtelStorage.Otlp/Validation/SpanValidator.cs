@@ -1,4 +1,6 @@
+using Google.Protobuf.Collections;
 using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
 namespace OtelStorage.Otlp.Validation;
@@ -7,6 +9,16 @@ namespace OtelStorage.Otlp.Validation;
 public readonly record struct ValidationResult(int AcceptedSpans, int RejectedSpans, string? FirstError)
 {
     public int ReceivedSpans => AcceptedSpans + RejectedSpans;
+}
+
+/// <summary>Size limits a span must keep to.</summary>
+/// <param name="MaxAttributeValueBytes">
+/// The largest string (UTF-8) or bytes value of one attribute of a span, its events or its links, nested values included.
+/// </param>
+public readonly record struct SpanLimits(int MaxAttributeValueBytes)
+{
+    /// <summary>128 KiB: room for SQL statements and stack traces, not for whole payloads.</summary>
+    public static SpanLimits Default { get; } = new(128 * 1024);
 }
 
 /// <summary>
@@ -20,7 +32,10 @@ public static class SpanValidator
     public const int SpanIdLength = 8;
 
     /// <summary>Why <paramref name="span"/> is invalid, or null when it is valid.</summary>
-    public static string? Validate(Span span)
+    public static string? Validate(Span span) => Validate(span, SpanLimits.Default);
+
+    /// <summary>Why <paramref name="span"/> is invalid under <paramref name="limits"/>, or null when it is valid.</summary>
+    public static string? Validate(Span span, SpanLimits limits)
     {
         var traceId = span.TraceId.Span;
         if (traceId.Length != TraceIdLength)
@@ -61,14 +76,67 @@ public static class SpanValidator
             return $"endTimeUnixNano ({span.EndTimeUnixNano}) must not be before startTimeUnixNano ({span.StartTimeUnixNano})";
         }
 
+        var oversize = OversizeAttribute(span.Attributes, limits);
+        for (var i = 0; oversize is null && i < span.Events.Count; i++)
+        {
+            oversize = OversizeAttribute(span.Events[i].Attributes, limits) is { } key ? $"events[{i}] {key}" : null;
+        }
+
+        for (var i = 0; oversize is null && i < span.Links.Count; i++)
+        {
+            oversize = OversizeAttribute(span.Links[i].Attributes, limits) is { } key ? $"links[{i}] {key}" : null;
+        }
+
+        return oversize is null ? null : $"attribute {oversize} is over the {limits.MaxAttributeValueBytes}-byte value limit";
+    }
+
+    /// <summary>The key of the first attribute whose value (or a nested one) is over the limit, or null.</summary>
+    private static string? OversizeAttribute(RepeatedField<KeyValue> attributes, SpanLimits limits)
+    {
+        for (var i = 0; i < attributes.Count; i++)
+        {
+            if (attributes[i].Value is { } value && IsOversize(value, limits.MaxAttributeValueBytes))
+            {
+                return $"'{(attributes[i].Key.Length <= 100 ? attributes[i].Key : attributes[i].Key[..100] + "…")}'";
+            }
+        }
+
         return null;
+    }
+
+    private static bool IsOversize(AnyValue value, int maxBytes) => value.ValueCase switch
+    {
+        // A UTF-16 length at most a third of the limit cannot exceed it in UTF-8: most values skip the count.
+        AnyValue.ValueOneofCase.StringValue => value.StringValue.Length > maxBytes / 3 && System.Text.Encoding.UTF8.GetByteCount(value.StringValue) > maxBytes,
+        AnyValue.ValueOneofCase.BytesValue => value.BytesValue.Length > maxBytes,
+        AnyValue.ValueOneofCase.ArrayValue => value.ArrayValue.Values.Any(v => IsOversize(v, maxBytes)),
+        AnyValue.ValueOneofCase.KvlistValue => value.KvlistValue.Values.Any(kv => kv.Value is { } v && IsOversize(v, maxBytes)),
+        _ => false,
+    };
+
+    /// <summary>The number of spans in <paramref name="request"/>.</summary>
+    public static long CountSpans(ExportTraceServiceRequest request)
+    {
+        long spans = 0;
+        foreach (var resourceSpans in request.ResourceSpans)
+        {
+            foreach (var scopeSpans in resourceSpans.ScopeSpans)
+            {
+                spans += scopeSpans.Spans.Count;
+            }
+        }
+
+        return spans;
     }
 
     /// <summary>
     /// Removes every invalid span from <paramref name="request"/>. The first problem is described with its
     /// position, for example <c>resourceSpans[0].scopeSpans[1].spans[7]: name must not be empty</c>.
     /// </summary>
-    public static ValidationResult RemoveInvalidSpans(ExportTraceServiceRequest request)
+    public static ValidationResult RemoveInvalidSpans(ExportTraceServiceRequest request) => RemoveInvalidSpans(request, SpanLimits.Default);
+
+    /// <inheritdoc cref="RemoveInvalidSpans(ExportTraceServiceRequest)"/>
+    public static ValidationResult RemoveInvalidSpans(ExportTraceServiceRequest request, SpanLimits limits)
     {
         var accepted = 0;
         var rejected = 0;
@@ -85,7 +153,7 @@ public static class SpanValidator
                 for (var i = 0; i < spans.Count; i++)
                 {
                     var span = spans[i];
-                    var error = Validate(span);
+                    var error = Validate(span, limits);
                     if (error is null)
                     {
                         if (kept != i)

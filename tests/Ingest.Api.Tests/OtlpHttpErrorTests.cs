@@ -155,6 +155,38 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     }
 
     [Fact]
+    public async Task ARequestOverTheSpanLimitIs400AndOneAtTheLimitIsAccepted()
+    {
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxSpansPerRequest"] = "10" });
+
+        using var over = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(11)), Cancel);
+        using var at = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(10)), Cancel);
+
+        Assert.Equal(HttpStatusCode.BadRequest, over.StatusCode);
+        Assert.Equal("the request has 11 spans, more than the 10 allowed (Otlp:MaxSpansPerRequest); send smaller batches", Google.Rpc.Status.Parser.ParseFrom(await over.Content.ReadAsByteArrayAsync(Cancel)).Message);
+        Assert.Equal(HttpStatusCode.OK, at.StatusCode);
+    }
+
+    [Fact]
+    public async Task ASpanWithAnAttributeOverTheValueLimitIsRejectedAndTheOthersKept()
+    {
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxAttributeValueBytes"] = "1024" });
+        var request = Requests.Spans(3);
+        request.ResourceSpans[0].ScopeSpans[0].Spans[1].Attributes.Add(new OpenTelemetry.Proto.Common.V1.KeyValue
+        {
+            Key = "http.request.body",
+            Value = new OpenTelemetry.Proto.Common.V1.AnyValue { StringValue = new string('x', 1025) },
+        });
+
+        using var response = await app.Http.PostAsync(app.TracesUri, Protobuf(request), Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var partial = ExportTraceServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(Cancel)).PartialSuccess;
+        Assert.Equal(1, partial.RejectedSpans);
+        Assert.Contains("attribute 'http.request.body' is over the 1024-byte value limit", partial.ErrorMessage);
+    }
+
+    [Fact]
     public async Task InvalidTenantIs400AndAValidOneIsCarriedToTheMessage()
     {
         await using var app = await IngestApp.StartAsync(broker);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Otlp.Validation;
 using Xunit;
@@ -69,6 +70,42 @@ public sealed class SpanValidatorTests
         Assert.Equal(new ValidationResult(2, 0, null), result);
         Assert.Equal(before, request);
     }
+
+    [Fact]
+    public void AnAttributeValueOverTheLimitRejectsItsSpanWhereverItIsNested()
+    {
+        var limits = new SpanLimits(MaxAttributeValueBytes: 100);
+        var atLimit = ValidSpan("at limit");
+        atLimit.Attributes.Add(Attribute("ascii", new AnyValue { StringValue = new string('a', 100) }));
+        atLimit.Attributes.Add(Attribute("bytes", new AnyValue { BytesValue = ByteString.CopyFrom(new byte[100]) }));
+        var multiByte = ValidSpan("multi-byte"); // 40 characters, 120 UTF-8 bytes
+        multiByte.Attributes.Add(Attribute("db.statement", new AnyValue { StringValue = new string('€', 40) }));
+        var inEvent = ValidSpan("in event");
+        inEvent.Events.Add(new Span.Types.Event { Name = "exception", Attributes = { Attribute("exception.stacktrace", new AnyValue { StringValue = new string('s', 101) }) } });
+        var nested = ValidSpan("nested");
+        nested.Links.Add(new Span.Types.Link
+        {
+            TraceId = atLimit.TraceId,
+            SpanId = atLimit.SpanId,
+            Attributes =
+            {
+                Attribute("outer", new AnyValue
+                {
+                    ArrayValue = new ArrayValue { Values = { new AnyValue { KvlistValue = new KeyValueList { Values = { Attribute("inner", new AnyValue { BytesValue = ByteString.CopyFrom(new byte[101]) }) } } } } },
+                }),
+            },
+        });
+        var request = Request(atLimit, multiByte, inEvent, nested);
+
+        var result = SpanValidator.RemoveInvalidSpans(request, limits);
+
+        Assert.Equal(new ValidationResult(1, 3, "resourceSpans[0].scopeSpans[0].spans[1]: attribute 'db.statement' is over the 100-byte value limit"), result);
+        Assert.Equal(["at limit"], request.ResourceSpans[0].ScopeSpans[0].Spans.Select(s => s.Name));
+        Assert.Equal("attribute events[0] 'exception.stacktrace' is over the 100-byte value limit", SpanValidator.Validate(inEvent, limits));
+        Assert.Equal("attribute links[0] 'outer' is over the 100-byte value limit", SpanValidator.Validate(nested, limits));
+    }
+
+    private static KeyValue Attribute(string key, AnyValue value) => new() { Key = key, Value = value };
 
     private static ExportTraceServiceRequest Request(params Span[] spans)
     {
