@@ -37,7 +37,7 @@ public sealed class PipelineHealthFixture : IAsyncLifetime
             .WithEnvironment("Health__PollInterval", "00:00:00.5")
             .WithEnvironment("Health__CheckTimeout", "00:00:02")
             .WithEnvironment("Health__Rules__NoConsumerFor", "00:00:02")
-            // The Batcher.Worker of this branch writes no blocks; the rule has its own unit tests.
+            // Only this test's few spans arrive, so blocks are rare; the rule has its own unit tests.
             .WithEnvironment("Health__Rules__NoBlockWrittenFor", "01:00:00");
 
         _app = await builder.BuildAsync(ct).WaitAsync(StartTimeout, ct);
