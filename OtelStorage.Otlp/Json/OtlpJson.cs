@@ -112,27 +112,7 @@ public static class OtlpJson
     }
 
     /// <summary>Writes an OTLP JSON request with hex IDs, for clients, tests and tools.</summary>
-    public static string FormatRequest(ExportTraceServiceRequest request)
-    {
-        var formatter = new JsonFormatter(JsonFormatter.Settings.Default.WithFormatEnumsAsIntegers(true));
-        var root = JsonNode.Parse(formatter.Format(request))!.AsObject();
-        foreach (var (_, resourceSpans) in Items(root, "resourceSpans", "resourceSpans", "$"))
-        {
-            foreach (var (_, scopeSpans) in Items(resourceSpans, "scopeSpans", "scopeSpans", "$"))
-            {
-                foreach (var (_, span) in Items(scopeSpans, "spans", "spans", "$"))
-                {
-                    Base64ToHex(span, SpanIdFields);
-                    foreach (var (_, link) in Items(span, "links", "links", "$"))
-                    {
-                        Base64ToHex(link, LinkIdFields);
-                    }
-                }
-            }
-        }
-
-        return root.ToJsonString();
-    }
+    public static string FormatRequest(ExportTraceServiceRequest request) => System.Text.Encoding.UTF8.GetString(OtlpJsonWriter.Write(request));
 
     private static IEnumerable<(int Index, JsonObject Item)> Items(JsonObject parent, string name, string snakeName, string path)
     {
@@ -231,17 +211,6 @@ public static class OtlpJson
             }
 
             owner[field] = Convert.ToBase64String(bytes);
-        }
-    }
-
-    private static void Base64ToHex(JsonObject owner, string[] fields)
-    {
-        foreach (var field in fields)
-        {
-            if (owner[field] is JsonValue value && value.TryGetValue<string>(out var base64))
-            {
-                owner[field] = Convert.ToHexStringLower(Convert.FromBase64String(base64));
-            }
         }
     }
 

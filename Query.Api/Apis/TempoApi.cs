@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpenTelemetry.Proto.Common.V1;
+using OtelStorage.Otlp.Json;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Blocks;
 using Query.Api.Formats;

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;
+using OtelStorage.Otlp.Json;
 using OtelStorage.Storage.Blocks;
-using Query.Api.Formats;
 using Query.Api.Reading;
 
 namespace Query.Api.Apis;

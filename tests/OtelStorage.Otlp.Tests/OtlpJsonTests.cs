@@ -1,5 +1,7 @@
 using System.Text;
+using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Otlp.Json;
 using OtelStorage.Otlp.Tests.WireFormat;
@@ -56,6 +58,65 @@ public sealed class OtlpJsonTests
 
         Assert.Contains("\"traceId\":\"5b8efff798038103d269b633813fc60c\"", json);
         Assert.Equal(request, OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void TheWriterAndTheParserRoundTripEveryFieldAndEveryAnyValueKind()
+    {
+        KeyValue Kv(string key, AnyValue value) => new() { Key = key, Value = value };
+        AnyValue[] values =
+        [
+            new() { StringValue = "s\u00e9\"\n" }, new() { BoolValue = true }, new() { IntValue = long.MinValue }, new() { DoubleValue = 0.1 },
+            new() { DoubleValue = double.NaN }, new() { DoubleValue = double.PositiveInfinity }, new() { DoubleValue = double.NegativeInfinity },
+            new() { BytesValue = ByteString.CopyFrom(1, 2, 255) }, new(),
+            new() { ArrayValue = new ArrayValue { Values = { new AnyValue { IntValue = 1 }, new AnyValue { ArrayValue = new ArrayValue() } } } },
+            new() { KvlistValue = new KeyValueList { Values = { Kv("inner", new AnyValue { KvlistValue = new KeyValueList { Values = { Kv("deep", new AnyValue { DoubleValue = -2.5e300 }) } } }) } } },
+        ];
+        var attributes = values.Select((v, i) => Kv("k" + i, v)).ToArray();
+        var span = new Span
+        {
+            TraceId = ByteString.CopyFrom(Enumerable.Range(1, 16).Select(i => (byte)i).ToArray()),
+            SpanId = ByteString.CopyFrom(Enumerable.Range(1, 8).Select(i => (byte)i).ToArray()),
+            ParentSpanId = ByteString.CopyFrom(Enumerable.Range(9, 8).Select(i => (byte)i).ToArray()),
+            TraceState = "a=b,c=d",
+            Flags = 0x301,
+            Name = "every field",
+            Kind = Span.Types.SpanKind.Consumer,
+            StartTimeUnixNano = ulong.MaxValue - 1,
+            EndTimeUnixNano = ulong.MaxValue,
+            Attributes = { attributes },
+            DroppedAttributesCount = 3,
+            Events = { new Span.Types.Event { TimeUnixNano = 1_764_057_600_123_456_789, Name = "ev", Attributes = { attributes }, DroppedAttributesCount = 4 } },
+            DroppedEventsCount = 5,
+            Links = { new Span.Types.Link { TraceId = ByteString.CopyFrom(new byte[16] { 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9 }), SpanId = ByteString.CopyFrom(7, 7, 7, 7, 7, 7, 7, 7), TraceState = "x=y", Attributes = { attributes }, DroppedAttributesCount = 6, Flags = 0x100 } },
+            DroppedLinksCount = 7,
+            Status = new Status { Code = Status.Types.StatusCode.Error, Message = "boom" },
+        };
+        var request = new ExportTraceServiceRequest
+        {
+            ResourceSpans =
+            {
+                new ResourceSpans
+                {
+                    Resource = new OpenTelemetry.Proto.Resource.V1.Resource { Attributes = { attributes }, DroppedAttributesCount = 8 },
+                    SchemaUrl = "https://opentelemetry.io/schemas/1.26.0",
+                    ScopeSpans =
+                    {
+                        new ScopeSpans
+                        {
+                            Scope = new InstrumentationScope { Name = "scope", Version = "1.2.3", Attributes = { attributes }, DroppedAttributesCount = 9 },
+                            SchemaUrl = "https://opentelemetry.io/schemas/1.25.0",
+                            Spans = { span },
+                        },
+                    },
+                },
+            },
+        };
+
+        var json = OtlpJsonWriter.Write(request);
+
+        Assert.Equal(request, OtlpJson.ParseRequest(json));
+        Assert.Contains("\"traceId\":\"0102030405060708090a0b0c0d0e0f10\"", Encoding.UTF8.GetString(json));
     }
 
     [Theory]

@@ -2,18 +2,19 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
+using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
-namespace Query.Api.Formats;
+namespace OtelStorage.Otlp.Json;
 
 /// <summary>
-/// Writes <c>TracesData</c> as OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
+/// Writes <c>TracesData</c> and export requests as OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
 /// lowerCamelCase names, trace and span IDs as lowercase hex (not base64), 64-bit integers as decimal strings,
 /// enums as integers, <c>bytesValue</c> as base64, fields at their default value omitted as the protobuf JSON
 /// mapping does. Written directly with <see cref="Utf8JsonWriter"/>, with no intermediate DOM.
-/// The decoder lives in OtelStorage.Otlp (the ingest side); both belong together there once the branches merge.
+/// <see cref="OtlpJson"/> is the decoder.
 /// </summary>
 public static class OtlpJsonWriter
 {
@@ -30,6 +31,9 @@ public static class OtlpJsonWriter
 
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary><c>{"resourceSpans":[...]}</c>: an <c>ExportTraceServiceRequest</c> as OTLP/HTTP JSON clients send it.</summary>
+    public static byte[] Write(ExportTraceServiceRequest request) => Write(new TracesData { ResourceSpans = { request.ResourceSpans } });
 
     /// <summary>Writes the <c>resourceSpans</c> array (named <paramref name="name"/>) into an open object.</summary>
     public static void WriteResourceSpans(Utf8JsonWriter writer, string name, TracesData data)
