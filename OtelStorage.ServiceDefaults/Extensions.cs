@@ -170,6 +170,7 @@ public static class Extensions
         if (!string.IsNullOrWhiteSpace(endpoint))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            builder.Services.AddHostedService<TelemetryShutdown>();
         }
 
         return builder;

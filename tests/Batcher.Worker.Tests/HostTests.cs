@@ -49,6 +49,31 @@ public sealed class HostTests(RabbitMqServer rabbit, S3rverServer s3)
         }
     }
 
+    [Fact]
+    public async Task SigtermStopsTheProcessWithinTheOrchestratorsGraceEvenWhenTheTelemetryEndpointHangs()
+    {
+        // A telemetry endpoint that accepts connections and never answers, as a stalled dashboard or collector would.
+        using var hungEndpoint = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        hungEndpoint.Start();
+        var port = FreePort.Next();
+        using var service = new ServiceProcess("Batcher.Worker", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__messaging"] = rabbit.ConnectionString,
+            ["ConnectionStrings__objectstore"] = s3.ConnectionString,
+            ["Messaging__Queue"] = "sigterm-" + Guid.NewGuid().ToString("N")[..8],
+            ["Batcher__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)hungEndpoint.LocalEndpoint).Port}",
+        }, $"http://127.0.0.1:{port}/health");
+        await service.StartAsync(TestContext.Current.CancellationToken);
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        var exitCode = await service.TerminateAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        // Aspire's DCP gives a stopping process about 10 s; each telemetry provider's own 5 s shutdown used to take 15 s in all.
+        Assert.Equal(0, exitCode);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(8), $"SIGTERM took {stopping.Elapsed.TotalSeconds:F1} s to stop the process\n{service.Output}");
+    }
+
     [Theory]
     [InlineData("processing:batch_size", "0", "processing:batch_size must be between")]
     [InlineData("processing:prefetch", "70000", "processing:prefetch must be between")]

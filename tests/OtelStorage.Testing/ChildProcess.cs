@@ -65,6 +65,12 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM: what orchestrators send to stop a process gracefully.</summary>
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>SIGSTOP: the process keeps its sockets but answers nothing.</summary>
     public void Pause() => Signal("STOP");
 

@@ -68,6 +68,15 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as an orchestrator stops a service, and waits until the process has exited; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(CancellationToken cancellationToken = default)
+    {
+        var process = _process ?? throw new InvalidOperationException($"{_project} was not started");
+        process.Terminate();
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode;
+    }
+
     /// <summary>SIGKILL, as in a crash: no shutdown hook runs.</summary>
     public void Kill() => _process?.Kill();
 
