@@ -22,7 +22,8 @@ public sealed record TempoSearchParameters(
     string? Q);
 
 /// <summary>
-/// The Tempo-compatible API, enough for Grafana's Tempo data source in its search (non-TraceQL) mode.
+/// The Tempo-compatible API, enough for Grafana's Tempo data source: trace by ID, tag names and values, and search by
+/// logfmt tags or by the TraceQL subset of <see cref="TraceQl"/> (what Grafana's search builder writes).
 /// <c>/api/traces/{id}</c> is shared with Jaeger (see <see cref="JaegerApi"/>); Tempo's JSON form is also served at
 /// <c>/tempo/api/traces/{id}</c> (<c>{"batches":[...]}</c>) and <c>/api/v2/traces/{id}</c> (<c>{"trace":{...}}</c>).
 /// </summary>
@@ -68,11 +69,6 @@ public static class TempoApi
         int limit, perSet;
         try
         {
-            if (!string.IsNullOrWhiteSpace(parameters.Q) && parameters.Q.Trim() is not "{}" and not "{ }")
-            {
-                throw new QueryParameterException("TraceQL (q) is not supported: search with tags in logfmt, for example tags=service.name=\"cart\" http.response.status_code=500");
-            }
-
             var c = new SearchCriteria
             {
                 Limit = SpansApi.ParseLimit(parameters.Limit),
@@ -84,6 +80,11 @@ public static class TempoApi
             foreach (var (key, value) in QueryParsing.Logfmt(parameters.Tags ?? string.Empty))
             {
                 c.AddTag(key, value);
+            }
+
+            if (!string.IsNullOrWhiteSpace(parameters.Q))
+            {
+                TraceQl.Apply(parameters.Q, c);
             }
 
             (query, limit) = c.Build(services.Options.Value, services.Time.GetUtcNow());

@@ -73,6 +73,43 @@ public sealed class TempoApiTests(QueryApiFixture fixture)
         Assert.Equal([Hex(TraceId(2))], route.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()).ToList());
     }
 
+    [Theory]
+    [InlineData("{}", new[] { 1, 2, 3 })]
+    [InlineData("{ resource.service.name = \"cart\" && status = error }", new[] { 1 })]
+    [InlineData("{ .app.user = \"bob\" && duration > 400ms }", new[] { 3 })]
+    [InlineData("{ span.http.response.status_code = 200 && kind = server }", new[] { 1 })]
+    [InlineData("{ name = \"GET /\" }", new[] { 2 })]
+    [InlineData("{ duration >= 500ms && duration <= 500ms }", new[] { 3 })]
+    [InlineData("{ span:name = \"Charge\" && .amount = 12.5 }", new[] { 3 })]
+    public async Task SearchTakesTheTraceQlGrafanasSearchBuilderWrites(string traceQl, int[] traces)
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+        var window = $"start={BaseTime / 1_000_000_000 - 60}&end={BaseTime / 1_000_000_000 + 60}";
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/api/search?q={Uri.EscapeDataString(traceQl)}&{window}");
+
+        Assert.Equal(
+            traces.Select(t => Hex(TraceId(t))).Order(StringComparer.Ordinal),
+            json.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{ .a = 1 } || { .b = 2 }", "only one span set { ... } is supported")]
+    [InlineData("{ .a = 1 || .b = 2 }", "expected '}'")]
+    [InlineData("{ .a =~ \"x.*\" }", "the operator =~ is not supported; use =")]
+    [InlineData("{ rootServiceName = \"x\" }", "unsupported field 'rootServiceName'")]
+    [InlineData("{ duration > fast }", "duration compares with a duration such as 100ms, got fast")]
+    [InlineData("{ .a = \"open }", "unterminated string")]
+    [InlineData("{ status = broken }", "must be one of")]
+    [InlineData("{ .a = 1 } | count() > 2", "only one span set { ... } is supported")]
+    public async Task TraceQlOutsideTheSupportedSubsetIsA400SayingWhat(string traceQl, string message)
+    {
+        var json = await fixture.Client(null).GetJsonAsync($"/api/search?q={Uri.EscapeDataString(traceQl)}", HttpStatusCode.BadRequest);
+
+        Assert.Contains(message, json.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TagsAndTagValuesComeFromMetadata()
     {
@@ -124,7 +161,7 @@ public sealed class TempoApiTests(QueryApiFixture fixture)
     [Theory]
     [InlineData("tags=service.name", "tags must be logfmt key=value pairs such as service.name=\"cart\" http.status_code=500, got 'service.name'")]
     [InlineData("start=soon", "start must be Unix time in seconds (a non-negative integer), got 'soon'")]
-    [InlineData("q=%7B.foo%3D1%7D", "TraceQL (q) is not supported: search with tags in logfmt, for example tags=service.name=\"cart\" http.response.status_code=500")]
+    [InlineData("q=%7B.foo%21%3D1%7D", "TraceQL (q) at position 7: the operator != is not supported; use =. Supported: one span set of conditions joined by &&, for example { resource.service.name = \"cart\" && status = error && duration > 100ms }")]
     [InlineData("limit=100000", "limit must be between 1 and 1000 (Query:MaxLimit), got 100000")]
     public async Task BadSearchParametersAre400s(string query, string message)
     {
