@@ -168,7 +168,9 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
             var all = before.Concat(during).Concat(whileDown).ToList();
             await harness.WaitForSpansAsync("acme", Fingerprints(all).Count, Timeout);
 
-            Assert.Equal(Fingerprints(all), Fingerprints(await harness.StoredSpansAsync("acme")));
+            // At least once: a block written just before its channel broke is written again from the redelivered
+            // messages, and readers drop the copy. Nothing may be missing.
+            Assert.Equal(Fingerprints(all), Fingerprints(await harness.StoredSpansAsync("acme")).Distinct());
         }
         finally
         {
