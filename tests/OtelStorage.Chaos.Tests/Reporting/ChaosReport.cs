@@ -23,6 +23,8 @@ public sealed record FaultFigures(string Fault, TimeSpan Outage, TimeSpan? Ready
 /// </summary>
 public sealed class ChaosReport(string scenario, ChaosSize size)
 {
+    // Other work on the same 2 cores stretches every recovery time, so the report says how busy the machine was.
+    private readonly string _loadAtStart = LoadAverage();
     private readonly List<FaultFigures> _faults = [];
     private readonly List<(string Name, string Value)> _totals = [];
 
@@ -76,6 +78,7 @@ public sealed class ChaosReport(string scenario, ChaosSize size)
             text.Append(CultureInfo.InvariantCulture, $"- {name}: {value}\n");
         }
 
+        text.Append(CultureInfo.InvariantCulture, $"- load average (1, 5, 15 min) at start: {_loadAtStart}; at end: {LoadAverage()}\n");
         text.Append('\n');
         if (Written.Add(path))
         {
@@ -97,6 +100,18 @@ public sealed class ChaosReport(string scenario, ChaosSize size)
         Environment.GetEnvironmentVariable(ChaosSize.ReportEnvironmentVariable) is { Length: > 0 } path
             ? Path.GetFullPath(path)
             : Path.Combine(RepositoryPaths.Root, "TestResults", $"chaos-{size.Name}.md");
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
 
     private static string Clock() => DateTimeOffset.Now.ToString("HH:mm:ss.f", CultureInfo.InvariantCulture);
 }
