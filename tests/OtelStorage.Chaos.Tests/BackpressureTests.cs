@@ -60,14 +60,16 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
             var outage = Stopwatch.GetElapsedTime(killed);
             await stack.Store.StartAsync(cancel).WaitAsync(size.RecoveryTimeout, cancel);
             var ready = Stopwatch.GetElapsedTime(restart);
-            var export = await driver.WaitForExportStartedAfterAsync(restart, size.RecoveryTimeout, cancel);
+            var (export, first) = await driver.WaitForExportStartedAfterAsync(restart, size.RecoveryTimeout, cancel);
+            var fresh = await checker.CheckAsync(AcknowledgedSpans.Of(first), size.RecoveryTimeout, cancel);
+            var exportQueryable = Stopwatch.GetElapsedTime(restart);
             await WaitForEmptyQueueAsync(queue, size.RecoveryTimeout, cancel);
             var drained = Stopwatch.GetElapsedTime(restart);
             ChaosReport.Log($"queue drained {ChaosReport.S(drained)} after s3rver restarted");
 
             await driver.StopAsync(size.RecoveryTimeout);
             final = await checker.CheckAsync(driver.Acknowledged.Snapshot(), size.RecoveryTimeout, cancel);
-            report.Add(new FaultFigures("SIGKILL s3rver until the queue is full, then restart", outage, ready, export,
+            report.Add(new FaultFigures("SIGKILL s3rver until the queue is full, then restart", outage, ready, export, fresh.Complete ? exportQueryable : null,
                 final.Complete ? Stopwatch.GetElapsedTime(restart) : null, driver.Acknowledged.Count, final.ExpectedSpans, final.MissingSpans, final.DuplicateSpans));
             report.Total("queue full (first RESOURCE_EXHAUSTED) after", ChaosReport.S(filled));
             report.Total("queue drained (no ready message) after the restart", ChaosReport.S(drained));

@@ -16,9 +16,9 @@ public sealed record ChaosSize
         Name = "reduced",
         SpansPerSecond = 1_500,
         SpansPerRequest = 100,
-        ActiveTraces = 4,
+        ActiveTraces = 2,
         SpansPerTrace = 1_000,
-        LoadBeforeFault = TimeSpan.FromSeconds(3),
+        LoadBeforeFault = TimeSpan.FromSeconds(2),
         DownTime = TimeSpan.FromSeconds(1),
         StorePause = TimeSpan.FromSeconds(10),
         QueueFullHold = TimeSpan.FromSeconds(5),
@@ -31,7 +31,7 @@ public sealed record ChaosSize
         Name = "full",
         SpansPerSecond = 3_000,
         SpansPerRequest = 200,
-        ActiveTraces = 4,
+        ActiveTraces = 2,
         SpansPerTrace = 2_000,
         LoadBeforeFault = TimeSpan.FromSeconds(20),
         DownTime = TimeSpan.FromSeconds(5),
@@ -51,7 +51,10 @@ public sealed record ChaosSize
 
     public int SpansPerRequest { get; init; }
 
-    /// <summary>Traces receiving spans at once: each request carries a slice of each.</summary>
+    /// <summary>
+    /// Traces receiving spans at once: each request carries a slice of each, so each block holds spans of about this
+    /// many traces, and a trace lookup reads fewer blocks the fewer traces share them.
+    /// </summary>
     public int ActiveTraces { get; init; }
 
     /// <summary>Spans per trace: many, so that the traces to verify stay few.</summary>

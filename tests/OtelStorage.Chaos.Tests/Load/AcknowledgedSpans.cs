@@ -37,6 +37,14 @@ public sealed class AcknowledgedSpans
         }
     }
 
+    /// <summary>The spans of one request, by trace, in the form of <see cref="Snapshot"/>.</summary>
+    public static Dictionary<string, ulong[]> Of(ExportTraceServiceRequest request)
+    {
+        var spans = new AcknowledgedSpans();
+        spans.Add(request);
+        return spans.Snapshot();
+    }
+
     /// <summary>A copy of what is acknowledged now.</summary>
     public Dictionary<string, ulong[]> Snapshot()
     {

@@ -52,7 +52,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     private readonly CancellationTokenSource _stopGenerating = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<string, long> _outcomes = new(StringComparer.Ordinal);
-    private readonly List<(long Mark, TaskCompletionSource<long> Done)> _successWaiters = [];
+    private readonly List<(long Mark, TaskCompletionSource<(long Answered, ExportTraceServiceRequest Request)> Done)> _successWaiters = [];
     private readonly Stopwatch _running = new();
     private Task? _producer;
     private Task[] _workers = [];
@@ -126,11 +126,11 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
 
     /// <summary>
     /// Waits for a successful export whose attempt started at or after <paramref name="mark"/> (a
-    /// <see cref="Stopwatch.GetTimestamp"/>), and returns how long after the mark it was answered.
+    /// <see cref="Stopwatch.GetTimestamp"/>), and returns how long after the mark it was answered, and the request.
     /// </summary>
-    public async Task<TimeSpan> WaitForExportStartedAfterAsync(long mark, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<(TimeSpan Elapsed, ExportTraceServiceRequest Request)> WaitForExportStartedAfterAsync(long mark, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<(long Answered, ExportTraceServiceRequest Request)>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_successWaiters)
         {
             _successWaiters.Add((mark, done));
@@ -138,8 +138,8 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
 
         try
         {
-            var answered = await done.Task.WaitAsync(timeout, cancellationToken);
-            return Stopwatch.GetElapsedTime(mark, answered);
+            var (answered, request) = await done.Task.WaitAsync(timeout, cancellationToken);
+            return (Stopwatch.GetElapsedTime(mark, answered), request);
         }
         catch (TimeoutException)
         {
@@ -278,7 +278,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref _requestsAcknowledged);
-                Succeeded(started, Stopwatch.GetTimestamp());
+                Succeeded(started, Stopwatch.GetTimestamp(), request);
                 return;
             }
             catch (RpcException e) when (!_abort.IsCancellationRequested)
@@ -344,7 +344,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
 
     private void Count(string outcome) => _outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
 
-    private void Succeeded(long started, long answered)
+    private void Succeeded(long started, long answered, ExportTraceServiceRequest request)
     {
         lock (_successWaiters)
         {
@@ -352,7 +352,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
             {
                 if (started >= mark)
                 {
-                    done.TrySetResult(answered);
+                    done.TrySetResult((answered, request));
                 }
             }
         }

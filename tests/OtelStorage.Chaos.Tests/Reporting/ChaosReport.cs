@@ -5,17 +5,28 @@ using Xunit;
 
 namespace OtelStorage.Chaos.Tests.Reporting;
 
-/// <summary>One fault's figures.</summary>
+/// <summary>One fault's figures, all measured from the restart (or SIGCONT, or the injection when nothing restarts).</summary>
 /// <param name="Fault">What was done, for example "SIGKILL Ingest.Api".</param>
 /// <param name="Outage">How long the process was down or stopped.</param>
-/// <param name="Ready">From the restart (or SIGCONT) until the process answered its readiness check.</param>
-/// <param name="Export">From the restart until an export sent after it was acknowledged.</param>
-/// <param name="Queryable">From the restart until every span acknowledged so far was queryable.</param>
+/// <param name="Ready">Until the restarted process answered its readiness check.</param>
+/// <param name="Export">Until an export sent after the restart was acknowledged.</param>
+/// <param name="ExportQueryable">Until every span of that export was returned by Query.Api: the data path works again.</param>
+/// <param name="Verified">Until every span acknowledged so far was checked and returned (includes the lookups' own time).</param>
 /// <param name="Acknowledged">Spans acknowledged when the check ran.</param>
 /// <param name="Checked">Spans the check read back (those of traces not already verified complete).</param>
 /// <param name="Lost">Acknowledged spans missing at the check's deadline.</param>
 /// <param name="Duplicates">Extra copies of a (traceId, spanId) in any answer.</param>
-public sealed record FaultFigures(string Fault, TimeSpan Outage, TimeSpan? Ready, TimeSpan? Export, TimeSpan? Queryable, long Acknowledged, long Checked, long Lost, long Duplicates);
+public sealed record FaultFigures(
+    string Fault,
+    TimeSpan Outage,
+    TimeSpan? Ready,
+    TimeSpan? Export,
+    TimeSpan? ExportQueryable,
+    TimeSpan? Verified,
+    long Acknowledged,
+    long Checked,
+    long Lost,
+    long Duplicates);
 
 /// <summary>
 /// Collects a scenario's figures, prints them to the test output and writes them as a markdown section (to
@@ -34,7 +45,7 @@ public sealed class ChaosReport(string scenario, ChaosSize size)
     {
         _faults.Add(figures);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"[{Clock()}] {figures.Fault}: outage {S(figures.Outage)}, ready {S(figures.Ready)}, export {S(figures.Export)}, queryable {S(figures.Queryable)}; " +
+            $"[{Clock()}] {figures.Fault}: outage {S(figures.Outage)}, ready {S(figures.Ready)}, export {S(figures.Export)}, that export queryable {S(figures.ExportQueryable)}, all verified {S(figures.Verified)}; " +
             $"acknowledged {figures.Acknowledged}, checked {figures.Checked}, lost {figures.Lost}, duplicates {figures.Duplicates}");
     }
 
@@ -63,11 +74,11 @@ public sealed class ChaosReport(string scenario, ChaosSize size)
         text.Append(CultureInfo.InvariantCulture, $"## {scenario}\n\n");
         if (_faults.Count > 0)
         {
-            text.Append("| fault | outage | ready | export accepted | all acknowledged queryable | spans acknowledged | lost | duplicates |\n");
-            text.Append("|---|---|---|---|---|---|---|---|\n");
+            text.Append("| fault | outage | ready | export accepted | that export queryable | all acknowledged verified | spans acknowledged | lost | duplicates |\n");
+            text.Append("|---|---|---|---|---|---|---|---|---|\n");
             foreach (var f in _faults)
             {
-                text.Append(CultureInfo.InvariantCulture, $"| {f.Fault} | {S(f.Outage)} | {S(f.Ready)} | {S(f.Export)} | {S(f.Queryable)} | {f.Acknowledged} | {f.Lost} | {f.Duplicates} |\n");
+                text.Append(CultureInfo.InvariantCulture, $"| {f.Fault} | {S(f.Outage)} | {S(f.Ready)} | {S(f.Export)} | {S(f.ExportQueryable)} | {S(f.Verified)} | {f.Acknowledged:N0} | {f.Lost} | {f.Duplicates} |\n");
             }
 
             text.Append('\n');
