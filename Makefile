@@ -6,11 +6,12 @@ DOTNET ?= dotnet
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RESULTS := TestResults
 
-.PHONY: help deps build run test lint format bench run-client clean
+.PHONY: help deps build run test chaos lint format bench run-client clean
 
 help:
 	@echo "make run         install what is missing, then start the AppHost (dashboard on http://localhost:18888)"
 	@echo "make test        install what is missing, then run every test (TRX files in $(RESULTS)/)"
+	@echo "make chaos       install what is missing, then run the full fault-injection and backpressure suite (docs/RELIABILITY.md)"
 	@echo "make build       build the solution (warnings are errors)"
 	@echo "make lint        check formatting and style (dotnet format --verify-no-changes)"
 	@echo "make bench       run the BenchmarkDotNet suites (Release)"
@@ -44,6 +45,13 @@ test: deps
 	@# One test module at a time: several start RabbitMQ, s3rver or the whole AppHost, and on 2 cores the Health.Api
 	@# stop/start scenario failed (DCP: "Failed to stop resource batcher") whenever another module ran beside it.
 	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 1 --report-trx --results-directory $(CURDIR)/$(RESULTS)
+
+# The fault-injection suite at full size (SIGSTOP 30 s, longer load), in Release; make test runs its reduced size.
+# Figures go to $(RESULTS)/chaos-full.md (or OTELSTORAGE_CHAOS_REPORT), process logs to $(RESULTS)/chaos-logs/.
+chaos: deps
+	rm -rf $(RESULTS)/chaos-full.md $(RESULTS)/chaos-logs
+	OTELSTORAGE_CHAOS=full $(DOTNET) test --project tests/OtelStorage.Chaos.Tests -c Release --report-trx --results-directory $(CURDIR)/$(RESULTS)
+	@cat "$${OTELSTORAGE_CHAOS_REPORT:-$(RESULTS)/chaos-full.md}"
 
 lint:
 	$(DOTNET) format OtelStorage.sln --verify-no-changes

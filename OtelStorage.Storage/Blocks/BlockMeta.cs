@@ -6,7 +6,8 @@ namespace OtelStorage.Storage.Blocks;
 
 /// <summary>
 /// The content of <c>meta.json</c>, the commit point of a block: it is written after the data and index objects,
-/// so a block without it is an orphan of an interrupted write and readers ignore it. Everything Query.Api needs to
+/// so a block without it (or with one that does not parse, cut off mid-upload) is an orphan of an interrupted write
+/// and readers ignore it. Everything Query.Api needs to
 /// choose blocks, and to answer <c>/services</c> and <c>/dependencies</c>, is here.
 /// </summary>
 public sealed class BlockMeta
@@ -77,6 +78,20 @@ public sealed class BlockMeta
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
 
-    public static BlockMeta FromJson(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<BlockMeta>(json, JsonOptions) ?? throw new InvalidDataException("meta.json is null");
+    /// <summary>Parses a meta.json.</summary>
+    /// <exception cref="InvalidDataException">
+    /// The bytes are not a whole meta.json, for example what an upload cut off midway leaves on a store whose PUTs
+    /// are not atomic (s3rver writes the object as the body arrives and keeps it when the client goes away).
+    /// </exception>
+    public static BlockMeta FromJson(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<BlockMeta>(json, JsonOptions) ?? throw new InvalidDataException("meta.json is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"meta.json ({json.Length} bytes) is not a whole block description: {e.Message}", e);
+        }
+    }
 }

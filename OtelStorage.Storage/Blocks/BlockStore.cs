@@ -44,12 +44,25 @@ public sealed class BlockStore
         }
     }
 
-    /// <summary>The meta.json of every committed block of the tenant, oldest first. Blocks deleted meanwhile are skipped.</summary>
+    /// <summary>
+    /// The meta.json of every committed block of the tenant, oldest first. Blocks deleted meanwhile are skipped, and so
+    /// are blocks whose meta.json does not parse (see <see cref="ReadMetaAsync"/>): they are not committed.
+    /// </summary>
     public async IAsyncEnumerable<BlockMeta> ListBlocksAsync(string tenant, DateTimeOffset? createdAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var id in ListBlockIdsAsync(tenant, createdAfter, cancellationToken))
         {
-            if (await ReadMetaAsync(tenant, id, cancellationToken) is { } meta)
+            BlockMeta? meta;
+            try
+            {
+                meta = await ReadMetaAsync(tenant, id, cancellationToken);
+            }
+            catch (InvalidDataException)
+            {
+                continue;
+            }
+
+            if (meta is not null)
             {
                 yield return meta;
             }
@@ -73,6 +86,12 @@ public sealed class BlockStore
     }
 
     /// <summary>A block's meta.json, or null when the block is not committed (or gone).</summary>
+    /// <exception cref="InvalidDataException">
+    /// The meta.json exists but does not parse. S3 and MinIO never show a partial object, but a store without atomic
+    /// PUTs (s3rver) keeps what it received of an upload cut off midway, such as that of a batcher killed mid-flush. Such a
+    /// block was never acknowledged (its messages are redelivered into another block), so it is not committed:
+    /// callers skip it rather than fail, and a retried write of the same block ID replaces it.
+    /// </exception>
     public async Task<BlockMeta?> ReadMetaAsync(string tenant, string blockId, CancellationToken cancellationToken)
     {
         var bytes = await _store.ReadAsync(Keys.Meta(tenant, blockId), cancellationToken);

@@ -113,9 +113,22 @@ public sealed partial class BlockCatalog(
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentBlockReads, CancellationToken = cancellationToken },
                 async (id, ct) =>
                 {
-                    if (await store.ReadMetaAsync(state.Tenant, id, ct) is { } meta)
+                    try
                     {
-                        added.Add(meta);
+                        if (await store.ReadMetaAsync(state.Tenant, id, ct) is { } meta)
+                        {
+                            added.Add(meta);
+                        }
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        // Not committed (an upload cut off midway): skipped, not fatal, or this one block would stop every
+                        // later block of the tenant from becoming visible. Left out of the list, so it is read again on
+                        // later polls in case a retried write completes it.
+                        if (state.Unreadable.TryAdd(id, 0))
+                        {
+                            LogUnreadableMeta(state.Tenant, id, e.Message);
+                        }
                     }
                 });
 
@@ -191,6 +204,9 @@ public sealed partial class BlockCatalog(
     [LoggerMessage(LogLevel.Warning, "Polling the block list of tenant {Tenant} failed; the previous list stays in use")]
     private partial void LogPollFailed(Exception exception, string tenant);
 
+    [LoggerMessage(LogLevel.Warning, "Block {Tenant}/{BlockId} is skipped until its meta.json parses (an interrupted upload leaves a partial one on stores without atomic PUTs): {Error}")]
+    private partial void LogUnreadableMeta(string tenant, string blockId, string error);
+
     [LoggerMessage(LogLevel.Information, "Tenant {Tenant} dropped from the block list cache (idle or over Query:MaxTenants)")]
     private partial void LogTenantDropped(string tenant);
 
@@ -202,6 +218,9 @@ public sealed partial class BlockCatalog(
         public string Tenant { get; } = tenant;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Blocks whose meta.json did not parse, so each is logged once.</summary>
+        public ConcurrentDictionary<string, byte> Unreadable { get; } = new(StringComparer.Ordinal);
 
         public volatile BlockSet Blocks = BlockSet.Empty;
 

@@ -95,9 +95,9 @@ public sealed class ChildProcess : IDisposable
         lock (_output)
         {
             // Keep the tail only: brokers can be chatty over a long test run.
-            if (_output.Length > 256 * 1024)
+            if (_output.Length > 4 * 1024 * 1024)
             {
-                _output.Remove(0, 128 * 1024);
+                _output.Remove(0, 2 * 1024 * 1024);
             }
 
             _output.AppendLine(line);

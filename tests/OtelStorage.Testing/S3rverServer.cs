@@ -57,7 +57,14 @@ public sealed class S3rverServer : IAsyncLifetime
     public AmazonS3Client CreateClient() =>
         new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
 
+    /// <summary>SIGKILL, as in a crash; <see cref="StartAsync"/> starts it again over the same folder.</summary>
     public void Kill() => _process?.Kill();
+
+    /// <summary>SIGSTOP: connections are accepted by the kernel but nothing answers, as with a hung store.</summary>
+    public void Pause() => Process.Pause();
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Process.Resume();
 
     public ValueTask DisposeAsync()
     {

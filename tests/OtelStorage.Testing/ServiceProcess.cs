@@ -12,6 +12,7 @@ public sealed class ServiceProcess : IDisposable
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _readinessUrl;
     private ChildProcess? _process;
+    private string _earlierOutput = string.Empty;
 
     /// <param name="project">The project folder and assembly name, for example <c>Ingest.Api</c>.</param>
     /// <param name="environment">Configuration as environment variables (<c>ConnectionStrings__messaging</c>, ports...).</param>
@@ -25,7 +26,8 @@ public sealed class ServiceProcess : IDisposable
 
     public int? Id => _process is { HasExited: false } p ? p.Id : null;
 
-    public string Output => _process?.Output ?? string.Empty;
+    /// <summary>What the process wrote, after the tail of what earlier runs of it (before a restart) wrote.</summary>
+    public string Output => _earlierOutput + (_process?.Output ?? string.Empty);
 
     /// <summary>The service's DLL in the same build configuration as the running test.</summary>
     public static string AssemblyPath(string project)
@@ -38,7 +40,13 @@ public sealed class ServiceProcess : IDisposable
     /// <summary>Starts (or restarts) the process and waits until the readiness URL answers 200.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            _process.Dispose();
+            var earlier = _earlierOutput + _process.Output + $"--- {_project} restarted at {DateTimeOffset.Now:HH:mm:ss.fff} ---\n";
+            _earlierOutput = earlier.Length > 64 * 1024 ? earlier[^(64 * 1024)..] : earlier;
+        }
+
         var environment = new Dictionary<string, string>(_environment)
         {
             ["DOTNET_ENVIRONMENT"] = "Development",

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using OtelStorage.Chaos.Tests.Load;
+using OtelStorage.Chaos.Tests.Reporting;
+using OtelStorage.Chaos.Tests.Stack;
+using OtelStorage.Chaos.Tests.Verification;
+using Xunit;
+
+namespace OtelStorage.Chaos.Tests;
+
+/// <summary>
+/// Issue #9, part 4: with the object store down, the batchers cannot write, the span queue fills to its size limit,
+/// and Ingest.Api then throttles (RESOURCE_EXHAUSTED with RetryInfo over gRPC, 429 with Retry-After over HTTP)
+/// instead of failing or dropping. When the store returns, the queue drains and every acknowledged span is stored.
+/// </summary>
+public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<BackpressureStack>
+{
+    private const string Throttled = "ResourceExhausted";
+
+    [Fact]
+    public async Task FullQueueThrottlesWithRetryInformationAndDrainsWithoutLossWhenTheStoreReturns()
+    {
+        var size = ChaosSize.Current;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(size.TestTimeout);
+        var cancel = deadline.Token;
+        var wall = Stopwatch.StartNew();
+        var report = new ChaosReport($"Backpressure: s3rver down, {BackpressureStack.BackpressureQueueBytes / (1024 * 1024)} MiB queue limit", size);
+        using var checker = new TraceChecker(stack.QueryUri, concurrency: 8);
+        using var queue = new QueueProbe(stack.Broker, ChaosStack.Queue);
+        // Heavier spans (about 1 KiB each), so the queue fills in seconds at the same span rate.
+        var workload = new SpanWorkload(size.ActiveTraces, size.SpansPerTrace, size.SpansPerRequest, payloadBytes: 768);
+        await using var driver = new OtlpLoadDriver(stack.GrpcEndpoint, workload, new LoadDriverOptions { SpansPerSecond = size.SpansPerSecond, MaxDuration = size.TestTimeout });
+        CheckResult? final = null;
+        HttpResponseSummary? http = null;
+        (long Bytes, long ReadyBytes, long Messages) full = default;
+        Dictionary<string, long> duringOutage = [];
+        try
+        {
+            driver.Start();
+            await driver.WaitForAcknowledgedAsync(size.SpansPerRequest * 10, size.RecoveryTimeout, cancel);
+
+            ChaosReport.Log($"killing s3rver with {driver.Acknowledged.Count} spans acknowledged");
+            var before = driver.Outcomes();
+            var killed = Stopwatch.GetTimestamp();
+            stack.Store.Kill();
+            await driver.WaitForOutcomeAsync(Throttled, before.GetValueOrDefault(Throttled), size.RecoveryTimeout, cancel);
+            var filled = Stopwatch.GetElapsedTime(killed);
+            ChaosReport.Log($"first RESOURCE_EXHAUSTED {ChaosReport.S(filled)} after the kill");
+
+            http = await PostUntilThrottledAsync(driver, workload, size.RecoveryTimeout, cancel);
+            full = await WaitForQueueBytesAsync(queue, BackpressureStack.BackpressureQueueBytes * 9 / 10, size.RecoveryTimeout, cancel);
+            await Task.Delay(size.QueueFullHold, cancel); // how long the store stays down once the queue is full: a fixed fault duration
+            duringOutage = Difference(driver.Outcomes(), before);
+
+            var restart = Stopwatch.GetTimestamp();
+            var outage = Stopwatch.GetElapsedTime(killed);
+            await stack.Store.StartAsync(cancel).WaitAsync(size.RecoveryTimeout, cancel);
+            var ready = Stopwatch.GetElapsedTime(restart);
+            var (export, first) = await driver.WaitForExportStartedAfterAsync(restart, size.RecoveryTimeout, cancel);
+            var fresh = await checker.CheckAsync(AcknowledgedSpans.Of(first), size.RecoveryTimeout, cancel);
+            var exportQueryable = Stopwatch.GetElapsedTime(restart);
+            await WaitForEmptyQueueAsync(queue, size.RecoveryTimeout, cancel);
+            var drained = Stopwatch.GetElapsedTime(restart);
+            ChaosReport.Log($"queue drained {ChaosReport.S(drained)} after s3rver restarted");
+
+            await driver.StopAsync(size.RecoveryTimeout);
+            final = await checker.CheckAsync(driver.Acknowledged.Snapshot(), size.RecoveryTimeout, cancel);
+            report.Add(new FaultFigures("SIGKILL s3rver until the queue is full, then restart", outage, ready, export, fresh.Complete ? exportQueryable : null,
+                final.Complete ? Stopwatch.GetElapsedTime(restart) : null, driver.Acknowledged.Count, final.ExpectedSpans, final.MissingSpans, final.DuplicateSpans));
+            report.Total("queue full (first RESOURCE_EXHAUSTED) after", ChaosReport.S(filled));
+            report.Total("queue drained (no ready message) after the restart", ChaosReport.S(drained));
+        }
+        finally
+        {
+            report.Total("queue at its fullest (management API)", $"{full.Bytes} bytes in {full.Messages} messages ({full.ReadyBytes} bytes ready), limit {BackpressureStack.BackpressureQueueBytes}");
+            report.Total("OTLP/HTTP while full", http?.ToString() ?? "not probed");
+            report.Total("export attempts while the store was down", OtlpLoadDriver.Describe(duringOutage));
+            report.Total("spans acknowledged", driver.Acknowledged.Count);
+            report.Total("spans lost", final?.MissingSpans.ToString(CultureInfo.InvariantCulture) ?? "not checked");
+            report.Total("duplicates visible", final?.DuplicateSpans.ToString(CultureInfo.InvariantCulture) ?? "not checked");
+            report.Total("requests abandoned (spans)", $"{driver.RequestsAbandoned} ({driver.SpansAbandoned})");
+            report.Total("export attempts by outcome", OtlpLoadDriver.Describe(driver.Outcomes()));
+            report.Total("wall time", ChaosReport.S(wall.Elapsed));
+            await report.WriteAsync(CancellationToken.None);
+        }
+
+        // Throttled, not failed: while the store was down every answer was a success or RESOURCE_EXHAUSTED with RetryInfo.
+        Assert.True(duringOutage.GetValueOrDefault(Throttled) > 0, OtlpLoadDriver.Describe(duringOutage));
+        Assert.True(duringOutage.Keys.All(k => k is "OK" or Throttled), "while the store was down: " + OtlpLoadDriver.Describe(duringOutage));
+        Assert.Equal(HttpStatusCode.TooManyRequests, http.Status);
+        Assert.True(http.RetryAfter >= TimeSpan.FromSeconds(1), http.ToString());
+        Assert.Equal((int)Google.Rpc.Code.ResourceExhausted, http.RpcCode);
+        // Not dropped: once the store returned, everything acknowledged was stored, once.
+        Assert.True(final.Complete, $"{final.MissingSpans} acknowledged spans lost; {string.Join("; ", final.MissingExamples)}\n{stack.DescribeOutput()}");
+        Assert.Equal(0, final.DuplicateSpans);
+        Assert.Equal(0, driver.RequestsAbandoned);
+    }
+
+    /// <summary>Posts OTLP/HTTP protobuf until one is throttled; a request accepted meanwhile is acknowledged like any other.</summary>
+    private async Task<HttpResponseSummary> PostUntilThrottledAsync(OtlpLoadDriver driver, SpanWorkload workload, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            var request = NextRequest(workload);
+            using var content = new ByteArrayContent(request.ToByteArray());
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+            using var response = await http.PostAsync(stack.HttpTracesUri, content, deadline.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(deadline.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                driver.Acknowledged.Add(request);
+                await Task.Delay(100, deadline.Token);
+                continue;
+            }
+
+            var status = Google.Rpc.Status.Parser.ParseFrom(body);
+            return new HttpResponseSummary(response.StatusCode, response.Headers.RetryAfter?.Delta, status.Code, status.Message);
+        }
+    }
+
+    /// <summary>The workload is single-threaded and the driver's producer owns it, so the probe builds its own requests.</summary>
+    private static OpenTelemetry.Proto.Collector.Trace.V1.ExportTraceServiceRequest NextRequest(SpanWorkload driverWorkload) =>
+        new SpanWorkload(1, driverWorkload.SpansPerRequest, driverWorkload.SpansPerRequest, payloadBytes: 768).NextRequest();
+
+    private static async Task<(long Bytes, long ReadyBytes, long Messages)> WaitForQueueBytesAsync(QueueProbe queue, long bytes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        (long Bytes, long ReadyBytes, long Messages) last = default;
+        try
+        {
+            // The broker samples queue statistics every 5 s, so this lags the queue itself.
+            while ((last = await queue.StatisticsAsync(deadline.Token)).Bytes < bytes)
+            {
+                await Task.Delay(500, deadline.Token);
+            }
+
+            return last;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the queue held {last.Bytes} bytes after {timeout.TotalSeconds:0} s, expected at least {bytes}");
+        }
+    }
+
+    private static async Task WaitForEmptyQueueAsync(QueueProbe queue, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        uint ready = 0;
+        try
+        {
+            while ((ready = await queue.ReadyMessagesAsync(deadline.Token)) > 0)
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{ready} messages still ready in the queue after {timeout.TotalSeconds:0} s");
+        }
+    }
+
+    private static Dictionary<string, long> Difference(IReadOnlyDictionary<string, long> after, IReadOnlyDictionary<string, long> before) =>
+        after.Select(o => (o.Key, Count: o.Value - before.GetValueOrDefault(o.Key))).Where(o => o.Count > 0).ToDictionary(o => o.Key, o => o.Count, StringComparer.Ordinal);
+
+    private sealed record HttpResponseSummary(HttpStatusCode Status, TimeSpan? RetryAfter, int RpcCode, string Message)
+    {
+        public override string ToString() =>
+            $"HTTP {(int)Status}, Retry-After {RetryAfter?.TotalSeconds.ToString(CultureInfo.InvariantCulture) ?? "none"} s, google.rpc.Status code {RpcCode}: {Message}";
+    }
+}
