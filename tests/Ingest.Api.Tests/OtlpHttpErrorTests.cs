@@ -177,6 +177,24 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         Assert.Contains("Retry-After", posted.Headers.GetValues("Access-Control-Expose-Headers").Single());
     }
 
+    // Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests): each of these bodies got a 500.
+    [Fact]
+    public async Task JsonWithInvalidUtf8AnUnpairedSurrogateOrADuplicateKeyIsA400NotA500()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        byte[] invalidUtf8 = [.. "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\""u8, 0xFF, 0xFE, .. "\"}]}]}]}"u8];
+
+        using var utf8 = await app.Http.PostAsync(app.TracesUri, new ByteArrayContent(invalidUtf8) { Headers = { ContentType = new("application/json") } }, Cancel);
+        using var surrogate = await app.Http.PostAsync(app.TracesUri, Json("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"\ud800"}]}]}]}"""), Cancel);
+        using var duplicate = await app.Http.PostAsync(app.TracesUri, Json("""{"resourceSpans":[],"resourceSpans":[]}"""), Cancel);
+
+        foreach (var (response, expected) in new[] { (utf8, "not valid UTF-8"), (surrogate, "not valid text"), (duplicate, "not valid JSON") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(expected, await response.Content.ReadAsStringAsync(Cancel));
+        }
+    }
+
     private static Task<HttpResponseMessage> Send(IngestApp app, HttpContent content, string header, string value)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, app.TracesUri) { Content = content };
