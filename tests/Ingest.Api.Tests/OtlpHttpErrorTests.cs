@@ -195,6 +195,25 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         }
     }
 
+    [Fact]
+    public async Task OtherMethodsAndPathsGet405Or404WithAMessage()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+
+        using var trace = await app.Http.SendAsync(new HttpRequestMessage(HttpMethod.Trace, app.TracesUri), Cancel);
+        using var custom = await app.Http.SendAsync(new HttpRequestMessage(new HttpMethod("FOO"), app.TracesUri), Cancel);
+        using var logs = await app.Http.PostAsync(new Uri(app.HttpEndpoint, "/v1/logs"), Json("{}"), Cancel);
+        using var file = await app.Http.GetAsync(new Uri(app.HttpEndpoint, "/v1/traces.json"), Cancel);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, trace.StatusCode);
+        Assert.Equal("POST", Assert.Single(trace.Content.Headers.Allow));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, custom.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, logs.StatusCode);
+        Assert.Contains("POST /v1/traces", await logs.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal(HttpStatusCode.NotFound, file.StatusCode);
+        Assert.Contains("POST /v1/traces", await file.Content.ReadAsStringAsync(Cancel));
+    }
+
     private static Task<HttpResponseMessage> Send(IngestApp app, HttpContent content, string header, string value)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, app.TracesUri) { Content = content };
