@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using OpenTelemetry.Proto.Common.V1;
 using OtelStorage.Storage.ObjectStore;
 using Parquet;
 
@@ -90,6 +89,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             ?? throw new FileNotFoundException($"data object of committed block {meta.Tenant}/{meta.BlockId} is missing");
         using var stream = new MemoryStream(data, writable: false);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        AttributeFilter[] filters = [.. query.Attributes.Select(a => new AttributeFilter(a.Key, a.Value))];
         var matches = new List<StoredSpan>();
         foreach (var g in groups)
         {
@@ -122,13 +122,13 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                     break;
                 }
 
-                var span = rows.ToStoredSpan(i, meta.BlockId);
-                if (query.Attributes.Count > 0 && !AttributesMatch(span, query.Attributes))
+                // Checked on the encoded row: only matching spans are decoded.
+                if (filters.Length > 0 && !rows.AttributesMatch(i, filters))
                 {
                     continue;
                 }
 
-                matches.Add(span);
+                matches.Add(rows.ToStoredSpan(i, meta.BlockId));
                 taken++;
                 cutoff = (ulong)rows.Start[i];
             }
@@ -194,36 +194,5 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         }
 
         return true;
-    }
-
-    private static bool AttributesMatch(StoredSpan span, IReadOnlyList<KeyValuePair<string, string>> wanted)
-    {
-        foreach (var (key, value) in wanted)
-        {
-            if (!Has(span.Span.Attributes, key, value) && !Has(span.Resource?.Attributes, key, value))
-            {
-                return false;
-            }
-        }
-
-        return true;
-
-        static bool Has(IEnumerable<KeyValue>? attributes, string key, string value)
-        {
-            if (attributes is null)
-            {
-                return false;
-            }
-
-            foreach (var kv in attributes)
-            {
-                if (kv.Key == key && AttributeText.Format(kv.Value) == value)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
     }
 }
