@@ -90,6 +90,15 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         using var stream = new MemoryStream(data, writable: false);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         AttributeFilter[] filters = [.. query.Attributes.Select(a => new AttributeFilter(a.Key, a.Value))];
+        // The filters a promoted column can rule out, resolved once: other keys cannot be pre-filtered, and checking
+        // each of them on every row cost a search with hundreds of tag filters tens of seconds (found by the fuzz suite).
+        (string Column, string Value)[] promoted =
+        [
+            .. query.Attributes
+                .Select(a => (Column: V1Schema.PromotedColumnFor(a.Key) ?? (a.Key == "service.name" ? "service_name" : null), a.Value))
+                .Where(a => a.Column is not null)
+                .Select(a => (a.Column!, a.Value)),
+        ];
         var matches = new List<StoredSpan>();
         foreach (var g in groups)
         {
@@ -98,7 +107,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             var candidates = new List<int>();
             for (var i = 0; i < columns.Count; i++)
             {
-                if (Matches(columns, i, query))
+                if (Matches(columns, i, query, promoted))
                 {
                     candidates.Add(i);
                 }
@@ -155,7 +164,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         }
     }
 
-    private static bool Matches(V1Rows r, int i, SpanQuery q)
+    private static bool Matches(V1Rows r, int i, SpanQuery q, (string Column, string Value)[] promoted)
     {
         var start = (ulong)r.Start[i];
         if (start < q.StartUnixNano || start > q.EndUnixNano)
@@ -176,16 +185,16 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             return false;
         }
 
-        // Promoted attributes pre-filter; the decoded span is checked exactly afterwards.
-        foreach (var (key, value) in q.Attributes)
+        // Promoted attributes pre-filter; the encoded span is checked exactly afterwards.
+        foreach (var (column, value) in promoted)
         {
-            var ok = V1Schema.PromotedColumnFor(key) switch
+            var ok = column switch
             {
                 "http_method" => r.HttpMethod[i] == value,
                 "http_status_code" => r.HttpStatusCode[i].ToString(CultureInfo.InvariantCulture) == value,
                 "http_route" => r.HttpRoute[i] == value,
                 "db_system" => r.DbSystem[i] == value,
-                _ => key != "service.name" || r.ServiceName[i] == value,
+                _ => r.ServiceName[i] == value,
             };
             if (!ok)
             {
