@@ -6,12 +6,13 @@ DOTNET ?= dotnet
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RESULTS := TestResults
 
-.PHONY: help deps build run test lint format bench run-client clean
+.PHONY: help deps build run test fuzz lint format bench run-client clean
 
 help:
 	@echo "make run         install what is missing, then start the AppHost (dashboard on http://localhost:18888)"
 	@echo "make test        install what is missing, then run every test (TRX files in $(RESULTS)/)"
 	@echo "make build       build the solution (warnings are errors)"
+	@echo "make fuzz        the fuzz and mutation suite in full mode (>= 100k cases, docs/RELIABILITY-fuzz.md)"
 	@echo "make lint        check formatting and style (dotnet format --verify-no-changes)"
 	@echo "make bench       run the BenchmarkDotNet suites (Release)"
 	@echo "make run-client  run the example client / load generator"
@@ -44,6 +45,13 @@ test: deps
 	@# One test module at a time: several start RabbitMQ, s3rver or the whole AppHost, and on 2 cores the Health.Api
 	@# stop/start scenario failed (DCP: "Failed to stop resource batcher") whenever another module ran beside it.
 	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 1 --report-trx --results-directory $(CURDIR)/$(RESULTS)
+
+# The fuzz and mutation suite against the live services, full size (about 100k+ cases; make test runs it reduced).
+# OTELSTORAGE_FUZZ_SEED=n runs another seed; OTELSTORAGE_FUZZ_CASE=category:index replays one case.
+# Figures and failing inputs: $(RESULTS)/fuzz/summary.md and $(RESULTS)/fuzz/failures/.
+fuzz: deps
+	OTELSTORAGE_FUZZ=full $(DOTNET) test --project tests/OtelStorage.Fuzz.Tests --report-trx --results-directory $(CURDIR)/$(RESULTS)/fuzz-trx; \
+	status=$$?; cat $(RESULTS)/fuzz/summary.md 2>/dev/null; exit $$status
 
 lint:
 	$(DOTNET) format OtelStorage.sln --verify-no-changes
