@@ -6,13 +6,14 @@ DOTNET ?= dotnet
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RESULTS := TestResults
 
-.PHONY: help deps build run test chaos lint format bench run-client clean
+.PHONY: help deps build run test chaos fuzz lint format bench run-client clean
 
 help:
 	@echo "make run         install what is missing, then start the AppHost (dashboard on http://localhost:18888)"
 	@echo "make test        install what is missing, then run every test (TRX files in $(RESULTS)/)"
 	@echo "make chaos       install what is missing, then run the full fault-injection and backpressure suite (docs/RELIABILITY.md)"
 	@echo "make build       build the solution (warnings are errors)"
+	@echo "make fuzz        the fuzz and mutation suite in full mode (>= 100k cases, docs/RELIABILITY-fuzz.md)"
 	@echo "make lint        check formatting and style (dotnet format --verify-no-changes)"
 	@echo "make bench       run the BenchmarkDotNet suites (Release)"
 	@echo "make run-client  run the example client / load generator"
@@ -46,12 +47,21 @@ test: deps
 	@# stop/start scenario failed (DCP: "Failed to stop resource batcher") whenever another module ran beside it.
 	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 1 --report-trx --results-directory $(CURDIR)/$(RESULTS)
 
-# The fault-injection suite at full size (SIGSTOP 30 s, longer load), in Release; make test runs its reduced size.
+# Issue #9 at full size: the fault-injection suite (SIGSTOP 30 s, longer load, in Release), then the fuzz suite;
+# make test runs both reduced.
 # Figures go to $(RESULTS)/chaos-full.md (or OTELSTORAGE_CHAOS_REPORT), process logs to $(RESULTS)/chaos-logs/.
 chaos: deps
 	rm -rf $(RESULTS)/chaos-full.md $(RESULTS)/chaos-logs
 	OTELSTORAGE_CHAOS=full $(DOTNET) test --project tests/OtelStorage.Chaos.Tests -c Release --report-trx --results-directory $(CURDIR)/$(RESULTS)
 	@cat "$${OTELSTORAGE_CHAOS_REPORT:-$(RESULTS)/chaos-full.md}"
+	$(MAKE) fuzz
+
+# The fuzz and mutation suite against the live services, full size (about 100k+ cases; make test runs it reduced).
+# OTELSTORAGE_FUZZ_SEED=n runs another seed; OTELSTORAGE_FUZZ_CASE=category:index replays one case.
+# Figures and failing inputs: $(RESULTS)/fuzz/summary.md and $(RESULTS)/fuzz/failures/.
+fuzz: deps
+	OTELSTORAGE_FUZZ=full $(DOTNET) test --project tests/OtelStorage.Fuzz.Tests --report-trx --results-directory $(CURDIR)/$(RESULTS)/fuzz-trx; \
+	status=$$?; cat $(RESULTS)/fuzz/summary.md 2>/dev/null; exit $$status
 
 lint:
 	$(DOTNET) format OtelStorage.sln --verify-no-changes

@@ -1,5 +1,6 @@
 using Ingest.Api.Apis;
 using Ingest.Api.Extensions;
+using Ingest.Api.Grpc;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseCors();
+app.UseMiddleware<GrpcFrameGuard>();
 app.MapDefaultEndpoints();
 app.MapOtlpHttpApi();
 app.MapOtlpGrpcApi();

@@ -17,6 +17,7 @@ app.MapSpansApi();
 app.MapServicesApi();
 app.MapJaegerApi();
 app.MapTempoApi();
+app.MapNotFoundApi();
 
 app.Run();
 

@@ -31,6 +31,14 @@ public static class OtlpHttpApi
             .WithName("ExportTracesMethodNotAllowed")
             .WithSummary("Answers 405: OTLP/HTTP accepts only POST.")
             .RequireCors(CorsPolicy);
+        // Fallbacks rank below every other route, so POST, the methods above and CORS preflights are unaffected: any
+        // other method on /v1/traces (TRACE, custom ones) is a 405 as well, and any other path a 404 that says where
+        // traces go, instead of an empty answer.
+        app.MapFallback(TracesPath, MethodNotAllowed)
+            .WithName("ExportTracesOtherMethods");
+        // Every path: the default fallback pattern skips paths whose last segment looks like a file name.
+        app.MapFallback("{*path}", NotFound)
+            .WithName("NotFound");
         return app;
     }
 
@@ -136,6 +144,26 @@ public static class OtlpHttpApi
             IngestOutcome.Invalid => OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, result.Error!, json),
             _ => OtlpHttpResult.Failure(StatusCodes.Status503ServiceUnavailable, Code.Unavailable, result.Error!, json, result.RetryAfter),
         };
+
+    /// <summary>
+    /// No route: a google.rpc.Status naming the OTLP/HTTP path, or for a gRPC request UNIMPLEMENTED as a trailers-only
+    /// answer, as Grpc.AspNetCore gives an unknown method.
+    /// </summary>
+    public static IResult NotFound(HttpContext context)
+    {
+        var request = context.Request;
+        var message = $"Nothing is served at {request.Method} {request.Path}: OTLP/HTTP traces are accepted at POST {TracesPath}, OTLP/gRPC at {OpenTelemetry.Proto.Collector.Trace.V1.TraceService.Descriptor.FullName}/Export.";
+        if (request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = ((int)Code.Unimplemented).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            return TypedResults.Ok();
+        }
+
+        var json = !(request.ContentType?.StartsWith(OtlpHttpResult.ProtobufMediaType, StringComparison.OrdinalIgnoreCase) ?? false);
+        return OtlpHttpResult.Failure(StatusCodes.Status404NotFound, Code.NotFound, message, json);
+    }
 
     public static IResult MethodNotAllowed(HttpContext context)
     {

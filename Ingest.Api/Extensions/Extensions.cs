@@ -35,7 +35,8 @@ public static class Extensions
             kestrel.Listen(builder.Configuration, builder.Configuration.GetServerPort($"{OtlpReceiverOptions.SectionName}:{nameof(OtlpReceiverOptions.HttpPort)}", otlp.HttpPort), HttpProtocols.Http1AndHttp2);
         });
 
-        services.AddGrpc();
+        // The only message encoding besides identity; corrupt gzip fails with INTERNAL instead of UNKNOWN.
+        services.AddGrpc(grpc => grpc.CompressionProviders = [new GuardedGzipCompressionProvider()]);
         // Applies to the decompressed message; over it the call fails with RESOURCE_EXHAUSTED and no RetryInfo.
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<OtlpReceiverOptions>>((grpc, otlp) => grpc.MaxReceiveMessageSize = otlp.Value.MaxRequestBytes);
 

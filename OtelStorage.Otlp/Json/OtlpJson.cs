@@ -18,7 +18,12 @@ public static class OtlpJson
 
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128 };
+    private const int MaxDepth = 128;
+
+    // Duplicate keys are refused while parsing: a JsonObject that holds them throws ArgumentException when first read.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
 
     private static readonly string[] SpanIdFields = ["traceId", "trace_id", "spanId", "span_id", "parentSpanId", "parent_span_id"];
 
@@ -31,6 +36,7 @@ public static class OtlpJson
         JsonNode? root;
         try
         {
+            ValidateStrings(utf8Json);
             root = JsonNode.Parse(utf8Json, documentOptions: DocumentOptions);
         }
         catch (JsonException e)
@@ -113,6 +119,42 @@ public static class OtlpJson
 
     /// <summary>Writes an OTLP JSON request with hex IDs, for clients, tests and tools.</summary>
     public static string FormatRequest(ExportTraceServiceRequest request) => System.Text.Encoding.UTF8.GetString(OtlpJsonWriter.Write(request));
+
+    /// <summary>
+    /// The JSON parser checks the structure but not the text of strings: invalid UTF-8, and escapes that make unpaired
+    /// UTF-16 surrogates, only fail when a string is first read, as an InvalidOperationException deep in the tree
+    /// walk. Every string and property name is checked here first, so such a body is refused as invalid JSON.
+    /// </summary>
+    private static void ValidateStrings(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
+        while (reader.Read())
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+            {
+                continue;
+            }
+
+            if (!reader.ValueIsEscaped)
+            {
+                if (!System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+                {
+                    throw new OtlpJsonException($"The body is not valid JSON: the string at byte {reader.TokenStartIndex} is not valid UTF-8.");
+                }
+
+                continue;
+            }
+
+            try
+            {
+                reader.GetString();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new OtlpJsonException($"The body is not valid JSON: the string at byte {reader.TokenStartIndex} is not valid text ({e.Message})", e);
+            }
+        }
+    }
 
     private static IEnumerable<(int Index, JsonObject Item)> Items(JsonObject parent, string name, string snakeName, string path)
     {

@@ -47,6 +47,14 @@ public sealed class QueryOptions : IValidatableObject
     [Range(1, 256)]
     public int MaxConcurrentBlockReads { get; set; } = 16;
 
+    /// <summary>
+    /// Block scans (search reads of a whole block's columns) running at once in the whole process, across requests.
+    /// A scan holds the block's decoded row groups, up to a few times the block's size, so this bounds search memory
+    /// however many searches arrive; scans are CPU-bound, so a small multiple of the cores loses nothing.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentBlockScans { get; set; } = 4;
+
     /// <summary>The limit of <c>/spans</c>, <c>/api/traces</c> and <c>/api/search</c> when none is given.</summary>
     [Range(1, 100_000)]
     public int DefaultLimit { get; set; } = 20;

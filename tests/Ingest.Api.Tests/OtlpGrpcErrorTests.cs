@@ -107,4 +107,53 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("X-Scope-OrgID", error.Status.Detail);
     }
+
+    // Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests): Kestrel's 30,000,000-byte body limit, which
+    // Grpc.AspNetCore keeps for unary calls, failed these valid exports with UNKNOWN.
+    [Fact]
+    public async Task ExportsOverThirtyMegabytesAndUnderTheLimitSucceed()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        var request = Requests.Spans(1, attributeBytes: 40 * 1024 * 1024);
+
+        var response = await app.Grpc.ExportAsync(request, cancellationToken: Cancel);
+
+        Assert.Null(response.PartialSuccess);
+        Assert.Single(await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 1, TimeSpan.FromSeconds(60)));
+    }
+
+    // Found by the fuzz suite: Grpc.AspNetCore answered these framing errors with UNKNOWN and logged a handler error.
+    [Theory]
+    [InlineData(new byte[] { 2, 0, 0, 0, 2, 0x0A, 0x00 }, null, StatusCode.Internal, "compressed flag 2")]
+    [InlineData(new byte[] { 0xFF, 0, 0, 0, 2, 0x0A, 0x00 }, null, StatusCode.Internal, "compressed flag 255")]
+    [InlineData(new byte[] { 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x0A, 0x00 }, null, StatusCode.ResourceExhausted, "4294967295 bytes")]
+    [InlineData(new byte[] { 1, 0, 0, 0, 4, 1, 2, 3, 4 }, "gzip", StatusCode.Internal, "cannot be decompressed")]
+    public async Task BrokenGrpcFramingIsAClientErrorStatusNotUnknown(byte[] body, string? encoding, StatusCode expected, string message)
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(app.GrpcEndpoint, "/opentelemetry.proto.collector.trace.v1.TraceService/Export"))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body) { Headers = { ContentType = new("application/grpc") } },
+        };
+        request.Headers.TryAddWithoutValidation("TE", "trailers");
+        if (encoding is not null)
+        {
+            request.Headers.TryAddWithoutValidation("grpc-encoding", encoding);
+        }
+
+        using var response = await http.SendAsync(request, Cancel);
+        await response.Content.ReadAsByteArrayAsync(Cancel);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture), Header(response, "grpc-status"));
+        Assert.Contains(message, Uri.UnescapeDataString(Header(response, "grpc-message") ?? string.Empty));
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.TrailingHeaders.TryGetValues(name, out var trailer) ? trailer.First()
+        : response.Headers.TryGetValues(name, out var header) ? header.First()
+        : null;
 }

@@ -228,6 +228,43 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         Assert.Contains("Retry-After", posted.Headers.GetValues("Access-Control-Expose-Headers").Single());
     }
 
+    // Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests): each of these bodies got a 500.
+    [Fact]
+    public async Task JsonWithInvalidUtf8AnUnpairedSurrogateOrADuplicateKeyIsA400NotA500()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        byte[] invalidUtf8 = [.. "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\""u8, 0xFF, 0xFE, .. "\"}]}]}]}"u8];
+
+        using var utf8 = await app.Http.PostAsync(app.TracesUri, new ByteArrayContent(invalidUtf8) { Headers = { ContentType = new("application/json") } }, Cancel);
+        using var surrogate = await app.Http.PostAsync(app.TracesUri, Json("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"\ud800"}]}]}]}"""), Cancel);
+        using var duplicate = await app.Http.PostAsync(app.TracesUri, Json("""{"resourceSpans":[],"resourceSpans":[]}"""), Cancel);
+
+        foreach (var (response, expected) in new[] { (utf8, "not valid UTF-8"), (surrogate, "not valid text"), (duplicate, "not valid JSON") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(expected, await response.Content.ReadAsStringAsync(Cancel));
+        }
+    }
+
+    [Fact]
+    public async Task OtherMethodsAndPathsGet405Or404WithAMessage()
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+
+        using var trace = await app.Http.SendAsync(new HttpRequestMessage(HttpMethod.Trace, app.TracesUri), Cancel);
+        using var custom = await app.Http.SendAsync(new HttpRequestMessage(new HttpMethod("FOO"), app.TracesUri), Cancel);
+        using var logs = await app.Http.PostAsync(new Uri(app.HttpEndpoint, "/v1/logs"), Json("{}"), Cancel);
+        using var file = await app.Http.GetAsync(new Uri(app.HttpEndpoint, "/v1/traces.json"), Cancel);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, trace.StatusCode);
+        Assert.Equal("POST", Assert.Single(trace.Content.Headers.Allow));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, custom.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, logs.StatusCode);
+        Assert.Contains("POST /v1/traces", await logs.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal(HttpStatusCode.NotFound, file.StatusCode);
+        Assert.Contains("POST /v1/traces", await file.Content.ReadAsStringAsync(Cancel));
+    }
+
     private static Task<HttpResponseMessage> Send(IngestApp app, HttpContent content, string header, string value) =>
         Send(app, content, (header, value));
 

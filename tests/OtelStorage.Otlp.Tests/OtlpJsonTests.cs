@@ -132,6 +132,46 @@ public sealed class OtlpJsonTests
         Assert.Contains(expected, error.Message);
     }
 
+    // Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests, json-invalid-utf8, json-mutations, json-text): each of
+    // these made JsonNode throw InvalidOperationException or ArgumentException on first read, which Ingest.Api
+    // answered with a 500.
+    [Theory]
+    [InlineData(new byte[] { 0xFF }, "not valid UTF-8")]
+    [InlineData(new byte[] { 0xC0, 0x80 }, "not valid UTF-8")]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 }, "not valid UTF-8")]
+    [InlineData(new byte[] { 0xE2, 0x82 }, "not valid UTF-8")]
+    [InlineData(new byte[] { 0xFE, 0xFF }, "not valid UTF-8")]
+    public void InvalidUtf8InAStringIsInvalidJsonNotACrash(byte[] bad, string expected)
+    {
+        byte[] json = [.. "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"a"u8, .. bad, .. "\"}]}]}]}"u8];
+
+        var error = Assert.Throws<OtlpJsonException>(() => OtlpJson.ParseRequest(json));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"\ud800"}]}]}]}""")]
+    [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"\udfff\ud800"}]}]}]}""")]
+    [InlineData("""{"resourceSpans":[{"resource":{"attributes":[{"key":"\ud834","value":{"stringValue":"x"}}]}}]}""")]
+    public void AnUnpairedSurrogateEscapeIsInvalidJsonNotACrash(string json)
+    {
+        var error = Assert.Throws<OtlpJsonException>(() => OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains("is not valid text", error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"resourceSpans":[],"resourceSpans":[]}""")]
+    [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[],"spans":[]}]}]}""")]
+    [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","traceId":"00"}]}]}]}""")]
+    public void DuplicateKeysAreInvalidJsonNotACrash(string json)
+    {
+        var error = Assert.Throws<OtlpJsonException>(() => OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains("not valid JSON", error.Message);
+    }
+
     [Fact]
     public void SuccessResponseIsAnEmptyObjectAndPartialSuccessUsesStringInt64()
     {

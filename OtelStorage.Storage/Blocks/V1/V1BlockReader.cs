@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using OpenTelemetry.Proto.Common.V1;
 using OtelStorage.Storage.ObjectStore;
 using Parquet;
 
@@ -90,6 +89,16 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             ?? throw new FileNotFoundException($"data object of committed block {meta.Tenant}/{meta.BlockId} is missing");
         using var stream = new MemoryStream(data, writable: false);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        AttributeFilter[] filters = [.. query.Attributes.Select(a => new AttributeFilter(a.Key, a.Value))];
+        // The filters a promoted column can rule out, resolved once: other keys cannot be pre-filtered, and checking
+        // each of them on every row cost a search with hundreds of tag filters tens of seconds (found by the fuzz suite).
+        (string Column, string Value)[] promoted =
+        [
+            .. query.Attributes
+                .Select(a => (Column: V1Schema.PromotedColumnFor(a.Key) ?? (a.Key == "service.name" ? "service_name" : null), a.Value))
+                .Where(a => a.Column is not null)
+                .Select(a => (a.Column!, a.Value)),
+        ];
         var matches = new List<StoredSpan>();
         foreach (var g in groups)
         {
@@ -98,7 +107,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             var candidates = new List<int>();
             for (var i = 0; i < columns.Count; i++)
             {
-                if (Matches(columns, i, query))
+                if (Matches(columns, i, query, promoted))
                 {
                     candidates.Add(i);
                 }
@@ -122,13 +131,13 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                     break;
                 }
 
-                var span = rows.ToStoredSpan(i, meta.BlockId);
-                if (query.Attributes.Count > 0 && !AttributesMatch(span, query.Attributes))
+                // Checked on the encoded row: only matching spans are decoded.
+                if (filters.Length > 0 && !rows.AttributesMatch(i, filters))
                 {
                     continue;
                 }
 
-                matches.Add(span);
+                matches.Add(rows.ToStoredSpan(i, meta.BlockId));
                 taken++;
                 cutoff = (ulong)rows.Start[i];
             }
@@ -155,7 +164,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         }
     }
 
-    private static bool Matches(V1Rows r, int i, SpanQuery q)
+    private static bool Matches(V1Rows r, int i, SpanQuery q, (string Column, string Value)[] promoted)
     {
         var start = (ulong)r.Start[i];
         if (start < q.StartUnixNano || start > q.EndUnixNano)
@@ -176,16 +185,16 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             return false;
         }
 
-        // Promoted attributes pre-filter; the decoded span is checked exactly afterwards.
-        foreach (var (key, value) in q.Attributes)
+        // Promoted attributes pre-filter; the encoded span is checked exactly afterwards.
+        foreach (var (column, value) in promoted)
         {
-            var ok = V1Schema.PromotedColumnFor(key) switch
+            var ok = column switch
             {
                 "http_method" => r.HttpMethod[i] == value,
                 "http_status_code" => r.HttpStatusCode[i].ToString(CultureInfo.InvariantCulture) == value,
                 "http_route" => r.HttpRoute[i] == value,
                 "db_system" => r.DbSystem[i] == value,
-                _ => key != "service.name" || r.ServiceName[i] == value,
+                _ => r.ServiceName[i] == value,
             };
             if (!ok)
             {
@@ -194,36 +203,5 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         }
 
         return true;
-    }
-
-    private static bool AttributesMatch(StoredSpan span, IReadOnlyList<KeyValuePair<string, string>> wanted)
-    {
-        foreach (var (key, value) in wanted)
-        {
-            if (!Has(span.Span.Attributes, key, value) && !Has(span.Resource?.Attributes, key, value))
-            {
-                return false;
-            }
-        }
-
-        return true;
-
-        static bool Has(IEnumerable<KeyValue>? attributes, string key, string value)
-        {
-            if (attributes is null)
-            {
-                return false;
-            }
-
-            foreach (var kv in attributes)
-            {
-                if (kv.Key == key && AttributeText.Format(kv.Value) == value)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
     }
 }

@@ -101,13 +101,7 @@ internal sealed class V1Rows
         span.TraceState = TraceState[i];
         span.Flags = unchecked((uint)Flags[i]);
 
-        if (!_resources.TryGetValue(Resource[i], out var resource))
-        {
-            var rs = ResourceSpans.Parser.ParseFrom(Resource[i]);
-            resource = (rs.Resource, rs.SchemaUrl);
-            _resources[Resource[i]] = resource;
-        }
-
+        var resource = ResourceOf(i);
         if (!_scopes.TryGetValue(Scope[i], out var scope))
         {
             var ss = ScopeSpans.Parser.ParseFrom(Scope[i]);
@@ -125,6 +119,159 @@ internal sealed class V1Rows
             ServiceName = ServiceName[i],
             BlockId = blockId,
         };
+    }
+
+    /// <summary>
+    /// Whether row <paramref name="i"/> has every wanted attribute, on the span or its resource, with the text
+    /// <see cref="AttributeText.Format"/> gives. The span's attributes are read from its encoded bytes, and only a
+    /// value whose key matches is decoded: a search filtering on an attribute no span has used to decode every span it
+    /// passed over, with all its attributes, events and links (a few spans with 60 MiB attributes made a search take
+    /// gigabytes, found by the fuzz suite).
+    /// </summary>
+    public bool AttributesMatch(int i, IReadOnlyList<AttributeFilter> wanted)
+    {
+        foreach (var filter in wanted)
+        {
+            var onSpan = EncodedSpanHas(SpanRest[i], filter) ?? Has(Span.Parser.ParseFrom(SpanRest[i]).Attributes, filter);
+            if (!onSpan && !Has(ResourceOf(i).Resource?.Attributes, filter))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private (OpenTelemetry.Proto.Resource.V1.Resource? Resource, string SchemaUrl) ResourceOf(int i)
+    {
+        if (!_resources.TryGetValue(Resource[i], out var resource))
+        {
+            var rs = ResourceSpans.Parser.ParseFrom(Resource[i]);
+            resource = (rs.Resource, rs.SchemaUrl);
+            _resources[Resource[i]] = resource;
+        }
+
+        return resource;
+    }
+
+    private static bool Has(IEnumerable<OpenTelemetry.Proto.Common.V1.KeyValue>? attributes, AttributeFilter filter)
+    {
+        foreach (var kv in attributes ?? [])
+        {
+            if (kv.Key == filter.Key && AttributeText.Format(kv.Value) == filter.Value)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Scans the encoded span's attributes (field 9) for the filter; null when the bytes hold something the scan does
+    /// not handle (groups, a repeated value field), and the caller decodes the span instead.
+    /// </summary>
+    private static bool? EncodedSpanHas(ReadOnlySpan<byte> span, AttributeFilter filter)
+    {
+        var at = 0;
+        while (at < span.Length)
+        {
+            var tag = ReadVarint(span, ref at);
+            switch (tag & 7)
+            {
+                case 0:
+                    ReadVarint(span, ref at);
+                    break;
+                case 1:
+                    at += 8;
+                    break;
+                case 5:
+                    at += 4;
+                    break;
+                case 2:
+                    var length = checked((int)ReadVarint(span, ref at));
+                    if (tag >> 3 == 9)
+                    {
+                        var found = KeyValueHas(span.Slice(at, length), filter);
+                        if (found != false)
+                        {
+                            return found;
+                        }
+                    }
+
+                    at += length;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return at == span.Length ? false : null;
+    }
+
+    private static bool? KeyValueHas(ReadOnlySpan<byte> keyValue, AttributeFilter filter)
+    {
+        ReadOnlySpan<byte> key = default;
+        ReadOnlySpan<byte> value = default;
+        var values = 0;
+        var at = 0;
+        while (at < keyValue.Length)
+        {
+            var tag = ReadVarint(keyValue, ref at);
+            switch (tag & 7)
+            {
+                case 0:
+                    ReadVarint(keyValue, ref at);
+                    break;
+                case 1:
+                    at += 8;
+                    break;
+                case 5:
+                    at += 4;
+                    break;
+                case 2:
+                    var length = checked((int)ReadVarint(keyValue, ref at));
+                    var field = keyValue.Slice(at, length);
+                    at += length;
+                    if (tag >> 3 == 1)
+                    {
+                        key = field;
+                    }
+                    else if (tag >> 3 == 2)
+                    {
+                        value = field;
+                        values++;
+                    }
+
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        if (!key.SequenceEqual(filter.KeyUtf8) && (System.Text.Unicode.Utf8.IsValid(key) || System.Text.Encoding.UTF8.GetString(key) != filter.Key))
+        {
+            return false;
+        }
+
+        // Two value fields merge in protobuf: leave that to the full decode.
+        return values > 1 ? null : values == 1 && AttributeText.Format(OpenTelemetry.Proto.Common.V1.AnyValue.Parser.ParseFrom(value)) == filter.Value;
+    }
+
+    private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException("a varint longer than 10 bytes in a stored span");
     }
 
     /// <summary>A trace ID as a big-endian 128-bit number, the order rows are sorted in (shorter IDs zero-padded).</summary>
@@ -162,4 +309,10 @@ internal sealed class V1Rows
         await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);
         return values!;
     }
+}
+
+/// <summary>One attribute filter of a search, with its key in UTF-8 for comparing encoded keys.</summary>
+internal readonly record struct AttributeFilter(string Key, string Value)
+{
+    public byte[] KeyUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(Key);
 }

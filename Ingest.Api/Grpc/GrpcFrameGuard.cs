@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using Grpc.Core;
+using Ingest.Api.Options;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Ingest.Api.Grpc;
+
+/// <summary>
+/// Checks the header of an OTLP/gRPC request's message (the Length-Prefixed-Message of
+/// https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md) before Grpc.AspNetCore reads it, and lifts
+/// Kestrel's request body limit for gRPC calls.
+/// </summary>
+/// <remarks>
+/// Grpc.AspNetCore throws plain exceptions for a compressed flag other than 0 or 1 and for a length past 2^31 - 1,
+/// which it answers with UNKNOWN and logs as handler errors; they are the client's framing errors, answered here with
+/// INTERNAL (as grpc-go and Grpc.AspNetCore itself answer the other framing errors) and RESOURCE_EXHAUSTED.
+/// Kestrel's default body limit (30,000,000 bytes), which Grpc.AspNetCore keeps for unary calls, failed valid exports
+/// between that and Otlp:MaxRequestBytes with UNKNOWN; the message size limit bounds what is read instead.
+/// Both were found by the fuzz suite (docs/RELIABILITY-fuzz.md).
+/// </remarks>
+public sealed class GrpcFrameGuard(RequestDelegate next, IOptions<OtlpReceiverOptions> options)
+{
+    private const int HeaderSize = 5;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpProtocol.IsHttp2(request.Protocol) || request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            await next(context);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = null;
+        }
+
+        var reader = request.BodyReader;
+        var result = await reader.ReadAsync(context.RequestAborted);
+        while (result.Buffer.Length < HeaderSize && !result.IsCompleted && !result.IsCanceled)
+        {
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await reader.ReadAsync(context.RequestAborted);
+        }
+
+        var problem = Check(result.Buffer, options.Value.MaxRequestBytes);
+        // Nothing is consumed: Grpc.AspNetCore reads the same bytes again.
+        reader.AdvanceTo(result.Buffer.Start);
+        if (problem is not { } status)
+        {
+            await next(context);
+            return;
+        }
+
+        // A trailers-only answer, as Grpc.AspNetCore writes for a call that fails before its response starts.
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = Uri.EscapeDataString(status.Detail);
+    }
+
+    private static Status? Check(ReadOnlySequence<byte> buffer, int limit)
+    {
+        if (buffer.Length < HeaderSize)
+        {
+            return null; // Grpc.AspNetCore answers INTERNAL "Incomplete message."
+        }
+
+        Span<byte> header = stackalloc byte[HeaderSize];
+        buffer.Slice(0, HeaderSize).CopyTo(header);
+        if (header[0] > 1)
+        {
+            return new Status(StatusCode.Internal, $"The gRPC message header has compressed flag {header[0]}; it must be 0 or 1.");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        return length > limit
+            ? new Status(StatusCode.ResourceExhausted, $"The message is {length} bytes, over the limit of {limit} bytes (Otlp:MaxRequestBytes); send smaller batches.")
+            : null;
+    }
+}
