@@ -84,7 +84,20 @@ public sealed class BatcherHarness : IAsyncDisposable
         }
 
         properties.Headers[SpanMessage.Headers.TraceParent] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        await channel.BasicPublishAsync(string.Empty, Queue.Queue, mandatory: true, properties, body, TestContext.Current.CancellationToken);
+        // A fresh quorum queue can nack while its leader is still being elected on a loaded machine; a publisher
+        // retries a nack, as Ingest.Api's clients do.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await channel.BasicPublishAsync(string.Empty, Queue.Queue, mandatory: true, properties, body, TestContext.Current.CancellationToken);
+                return;
+            }
+            catch (RabbitMQ.Client.Exceptions.PublishException) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), TestContext.Current.CancellationToken);
+            }
+        }
     }
 
     /// <summary>Ready (undelivered or returned) messages in a queue.</summary>

@@ -113,7 +113,8 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     [Fact]
     public async Task ExportsOverThirtyMegabytesAndUnderTheLimitSucceed()
     {
-        await using var app = await IngestApp.StartAsync(broker);
+        // One 40 MiB attribute: the attribute-value limit is raised so that only the request size is in play.
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxAttributeValueBytes"] = "67108864" });
         var request = Requests.Spans(1, attributeBytes: 40 * 1024 * 1024);
 
         var response = await app.Grpc.ExportAsync(request, cancellationToken: Cancel);
