@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Amazon.S3.Model;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Testing;
 
 namespace OtelStorage.Chaos.Tests.Stack;
@@ -20,7 +21,8 @@ public static class InterruptedUpload
     public static async Task<string> LeaveTruncatedMetaAsync(S3rverServer store, string tenant, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var blockId = BlockId.New(DateTimeOffset.UtcNow);
-        var key = new BlockKeys("blocks").Meta(tenant, blockId);
+        // The services run with the default Storage:Prefix.
+        var key = new BlockKeys(new ObjectStoreOptions().Prefix).Meta(tenant, blockId);
         var partial = Encoding.UTF8.GetBytes($"{{\"formatVersion\":1,\"tenant\":\"{tenant}\",\"blockId\":\"{blockId}\",\"minSt");
         using (var client = new TcpClient())
         {
