@@ -66,6 +66,14 @@ public sealed class BlockMeta
     /// <summary>0 for blocks cut by the batcher; compaction writes its level here.</summary>
     public int CompactionLevel { get; set; }
 
+    /// <summary>
+    /// When the block's retention period starts (see <see cref="Retention.RetentionPolicy.DataTime"/>): its newest
+    /// span start, kept within the ingestion slack of when its spans were written, so a span stamped in 1970 is not
+    /// deleted on arrival and one stamped in 2100 is not kept forever. Compaction keeps the latest of its sources'.
+    /// Absent from blocks written before the field existed; the rule is then applied to the block ID's time.
+    /// </summary>
+    public DateTimeOffset? RetainFrom { get; set; }
+
     /// <summary>True when a span starting in [<paramref name="startUnixNano"/>, <paramref name="endUnixNano"/>] may be here.</summary>
     public bool Overlaps(ulong startUnixNano, ulong endUnixNano) =>
         MaxStartTimeUnixNano >= startUnixNano && MinStartTimeUnixNano <= endUnixNano;

@@ -5,6 +5,7 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Storage.Retention;
 
 namespace OtelStorage.Storage.Compaction;
 
@@ -116,6 +117,9 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
         var block = await builder.BuildAsync(BlockId.New(now), now, cancellationToken);
         block.Meta.Replaces = [.. replaces];
         block.Meta.CompactionLevel = sources.Max(s => s.CompactionLevel) + 1;
+
+        // The sources' clocks carry over: compacting must neither shorten nor restart any span's retention.
+        block.Meta.RetainFrom = sources.Max(RetentionPolicy.DataTime);
         await store.WriteAsync(block, cancellationToken);
         return new CompactionResult(tenant, CompactionSkipReason.None, block.Meta, sources.Count, sources.Sum(s => s.SizeBytes), read, duplicates);
 

@@ -8,14 +8,29 @@ public sealed record RetentionPolicy(TimeSpan Period, IReadOnlyDictionary<string
     public TimeSpan PeriodFor(string tenant) => TenantPeriods.TryGetValue(tenant, out var p) ? p : Period;
 
     /// <summary>
-    /// When the block's newest data is from: its latest span start, but never later than the block's creation
-    /// (its ID), so spans stamped in the future cannot keep a block forever.
+    /// How far before its write a block's spans may claim to be and still start its retention period from their
+    /// own time. Like Tempo's ingestion slack: older claims (a client clock at zero, a backfill) count from the
+    /// write time minus this, so every acknowledged span is kept for at least the period less the slack.
     /// </summary>
-    public static DateTimeOffset DataTime(BlockMeta meta)
+    public static readonly TimeSpan IngestionSlack = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// When the block's retention period starts: <see cref="BlockMeta.RetainFrom"/>, or for blocks without it the
+    /// <see cref="StartFor">rule</see> applied to the block ID's time.
+    /// </summary>
+    public static DateTimeOffset DataTime(BlockMeta meta) => meta.RetainFrom ?? StartFor(meta.MaxStartTimeUnixNano, BlockId.GetTime(meta.BlockId));
+
+    /// <summary>
+    /// The retention start of spans written at <paramref name="written"/> whose newest start is
+    /// <paramref name="maxStartUnixNano"/>: that start, but never later than the write (a future clock cannot keep
+    /// a block forever) nor earlier than the write less <see cref="IngestionSlack"/> (a stale clock cannot expire
+    /// spans on arrival).
+    /// </summary>
+    public static DateTimeOffset StartFor(ulong maxStartUnixNano, DateTimeOffset written)
     {
-        var created = BlockId.GetTime(meta.BlockId);
-        var latestStart = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Min(meta.MaxStartTimeUnixNano / 1_000_000UL, (ulong)long.MaxValue / 2));
-        return latestStart < created ? latestStart : created;
+        var latestStart = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Min(maxStartUnixNano / 1_000_000UL, (ulong)long.MaxValue / 2));
+        var earliest = written - IngestionSlack;
+        return latestStart < earliest ? earliest : latestStart > written ? written : latestStart;
     }
 
     /// <summary>True when the whole block is past the tenant's retention period.</summary>

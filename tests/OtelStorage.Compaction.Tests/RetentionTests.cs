@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Storage.Compaction;
+using OtelStorage.Storage.Retention;
 using OtelStorage.Workload;
 using Xunit;
 
@@ -47,6 +49,40 @@ public sealed class RetentionTests(Infrastructure infrastructure)
             Assert.True(present != expected.Contains(meta.BlockId), $"{tenant} block aged {age} should be {(expected.Contains(meta.BlockId) ? "deleted" : "kept")}");
             Assert.Equal(present, await store.ReadIndexAsync(meta, TestContext.Current.CancellationToken).ContinueWith(t => t.IsCompletedSuccessfully));
         }
+    }
+
+    [Fact]
+    public async Task SpansWithAClockFarOffAreKeptForThePeriodFromTheirWriteAndCompactionKeepsTheirClock()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var store = new BlockStore(infrastructure.CreateObjectStore(), new BlockKeys("r" + Guid.NewGuid().ToString("N")[..10]));
+        const string tenant = "clocks";
+        var now = DateTimeOffset.UtcNow;
+
+        // Spans stamped at the Unix epoch (a client whose clock is unset) and in 2100, written at the given time.
+        async Task<BlockMeta> WriteStampedAsync(DateTimeOffset stamp, DateTimeOffset written, int seed) =>
+            await Blocks.WriteAsync(store, tenant, [new RealisticSpanGenerator(seed, start: stamp).NextRequest(20)], written);
+        var epochNow = await WriteStampedAsync(DateTimeOffset.UnixEpoch, now, 1);
+        var epochTwoDaysAgo = await WriteStampedAsync(DateTimeOffset.UnixEpoch, now - TimeSpan.FromDays(2), 2);
+        var epochTenDaysAgo = await WriteStampedAsync(DateTimeOffset.UnixEpoch, now - TimeSpan.FromDays(10), 3);
+        var futureTenDaysAgo = await WriteStampedAsync(new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero), now - TimeSpan.FromDays(10), 4);
+
+        // Compacting the two recent epoch blocks must carry the later clock (written now), not restart or lose it.
+        var compacted = await new BlockCompactor(store, new BlockBuildOptions(), TimeProvider.System).CompactAsync(tenant, [epochNow.BlockId, epochTwoDaysAgo.BlockId], cancellationToken);
+        Assert.Equal(epochNow.RetainFrom, compacted.Block!.RetainFrom);
+
+        var policy = new RetentionOptions { Period = TimeSpan.FromDays(7) }.ToPolicy();
+        var live = new List<BlockMeta>();
+        await foreach (var meta in store.ListBlocksAsync(tenant, DateTimeOffset.UnixEpoch, cancellationToken))
+        {
+            live.Add(meta);
+        }
+
+        var expired = await new RetentionEnforcer(store, TimeProvider.System).ApplyAsync(tenant, live, policy, cancellationToken);
+
+        Assert.Equal(new[] { epochTenDaysAgo.BlockId, futureTenDaysAgo.BlockId }.Order(StringComparer.Ordinal), expired);
+        Assert.NotNull(await store.ReadMetaAsync(tenant, compacted.Block.BlockId, cancellationToken));
+        Assert.Equal(now - RetentionPolicy.IngestionSlack, epochNow.RetainFrom!.Value, TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks.Metadata;
+using OtelStorage.Storage.Retention;
 using Parquet;
 using Parquet.Schema;
 
@@ -639,6 +640,7 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
             MinStartTimeUnixNano = rows.Length == 0 ? 0 : minStart,
             MaxStartTimeUnixNano = maxStart,
             MaxEndTimeUnixNano = maxEnd,
+            RetainFrom = RetentionPolicy.StartFor(maxStart, createdAt),
             SpanCount = rows.Length,
             TraceCount = extracted.TraceCount,
             DataSizeBytes = dataBytes,
