@@ -149,14 +149,26 @@ public static class QueryParsing
         {
             tags = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new QueryParameterException($"tags must be a JSON object such as {{\"http.route\":\"/api/cart\"}}, got '{json}'");
         }
 
         foreach (var (key, value) in tags ?? [])
         {
-            yield return new KeyValuePair<string, string>(key, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
+            string text;
+            try
+            {
+                text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+            }
+            catch (InvalidOperationException)
+            {
+                // An escape that makes an unpaired UTF-16 surrogate ("\ud800") only fails when the string is read; it was a 500
+                // (found by the fuzz suite).
+                throw new QueryParameterException($"tags must hold valid text: the value of '{key}' has an invalid escape, got '{json}'");
+            }
+
+            yield return new KeyValuePair<string, string>(key, text);
         }
     }
 

@@ -34,6 +34,15 @@ public sealed class QueryParsingTests
         Assert.Equal([new("error", "true"), new KeyValuePair<string, string>("http.status_code", "500")], tags);
     }
 
+    [Theory]
+    [InlineData("""{"k":"\ud800"}""")]
+    [InlineData("""{"k":"\udfff\ud800"}""")]
+    [InlineData("""{"\ud800":"v"}""")]
+    public void JaegerTagsWithAnUnpairedSurrogateEscapeAreAParameterErrorNotACrash(string json)
+    {
+        Assert.Throws<QueryParameterException>(() => QueryParsing.JaegerTags(json).ToList());
+    }
+
     [Fact]
     public void SpecialTagKeysBecomePromotedFilters()
     {
