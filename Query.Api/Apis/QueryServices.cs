@@ -21,6 +21,15 @@ public sealed record QueryServices(
 
     public CancellationToken Aborted => Http.RequestAborted;
 
+    /// <summary>Sets <see cref="SearchResult.PartialHeader"/> when the search was cut short by its timeout.</summary>
+    public void MarkPartial(SearchResult result)
+    {
+        if (result.PartialReason is { } reason)
+        {
+            Http.Response.Headers[SearchResult.PartialHeader] = reason;
+        }
+    }
+
     /// <summary>True when the client asked for protobuf (OTLP's <c>application/x-protobuf</c> or Tempo's <c>application/protobuf</c>).</summary>
     public bool WantsProtobuf =>
         Http.Request.Headers.Accept.Any(a => a is not null

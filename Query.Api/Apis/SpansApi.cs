@@ -43,11 +43,14 @@ public static class SpansApi
             var (query, limit) = criteria.Build(services.Options.Value, services.Time.GetUtcNow());
             using var reads = MeteredObjectStore.BeginScope();
             var result = await services.Search.SearchSpansAsync(services.Tenant, query, limit, services.Aborted);
-            services.Telemetry.Request("spans", "ok");
+            services.Telemetry.Request("spans", result.Partial ? "partial" : "ok");
+            services.MarkPartial(result);
             return TypedResults.Ok(new SpansResponse(
                 [.. result.Spans.Select(SpanSummary.From)],
                 limit,
-                new SearchMetrics(result.TotalBlocks, result.BlocksConsidered, result.BlocksRead, reads.Statistics.Bytes)));
+                new SearchMetrics(result.TotalBlocks, result.BlocksConsidered, result.BlocksRead, reads.Statistics.Bytes),
+                result.Partial,
+                result.PartialReason));
         }
         catch (QueryParameterException e)
         {

@@ -15,6 +15,7 @@ public static class TraceSearch
     public static async Task<TraceSearchResult> FindTracesAsync(QueryServices services, SpanQuery query, int limit)
     {
         var result = await services.Search.SearchTracesAsync(services.Tenant, query, limit, services.Aborted);
+        services.MarkPartial(result);
 
         // Traces in the order of their newest matching span.
         var groups = result.Spans.GroupBy(s => s.Key.TraceId).Select(g => g.ToList()).ToList();

@@ -62,7 +62,8 @@ public sealed record SpanSummary(
 /// <summary>What a search read, for operators tuning queries.</summary>
 public sealed record SearchMetrics(int TotalBlocks, int BlocksConsidered, int BlocksRead, long BytesRead);
 
-public sealed record SpansResponse(IReadOnlyList<SpanSummary> Spans, int Limit, SearchMetrics Metrics);
+/// <summary><c>partial</c> is true when <c>Query:SearchTimeout</c> cut the search short; <c>warning</c> then says why.</summary>
+public sealed record SpansResponse(IReadOnlyList<SpanSummary> Spans, int Limit, SearchMetrics Metrics, bool Partial, string? Warning);
 
 public sealed record ServicesResponse(IReadOnlyList<ServiceSummary> Services);
 

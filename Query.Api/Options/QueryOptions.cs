@@ -55,6 +55,14 @@ public sealed class QueryOptions : IValidatableObject
     [Range(1, 256)]
     public int MaxConcurrentBlockScans { get; set; } = 4;
 
+    /// <summary>
+    /// How long a search may read blocks. When it runs out, the search answers with the newest matches found in the
+    /// blocks read so far, marked partial, rather than holding the client (and a block scan slot) indefinitely.
+    /// Below Grafana's 30 s data source timeout, so Grafana shows the partial answer rather than an error.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.000001", "01:00:00", ErrorMessage = "Query:SearchTimeout must be between 1 µs and 1 hour.")]
+    public TimeSpan SearchTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The limit of <c>/spans</c>, <c>/api/traces</c> and <c>/api/search</c> when none is given.</summary>
     [Range(1, 100_000)]
     public int DefaultLimit { get; set; } = 20;

@@ -8,8 +8,21 @@ using Query.Api.Telemetry;
 
 namespace Query.Api.Reading;
 
-/// <summary>The spans found, newest first (<see cref="StoredSpan.NewestFirst"/>), and what was read to find them.</summary>
-public sealed record SearchResult(IReadOnlyList<StoredSpan> Spans, int BlocksConsidered, int BlocksRead, int TotalBlocks);
+/// <summary>
+/// The spans found, newest first (<see cref="StoredSpan.NewestFirst"/>), and what was read to find them.
+/// <paramref name="Partial"/> is true when <c>Query:SearchTimeout</c> stopped the search before every candidate block
+/// that could hold a newer match was read: the spans are then the newest of the blocks read, not necessarily overall.
+/// </summary>
+public sealed record SearchResult(IReadOnlyList<StoredSpan> Spans, int BlocksConsidered, int BlocksRead, int TotalBlocks, bool Partial)
+{
+    /// <summary>The header every search route sets on a partial answer, with <see cref="PartialReason"/> as its value.</summary>
+    public const string PartialHeader = "OtelStorage-Partial-Result";
+
+    /// <summary>Why the answer is partial, for a person reading it; null when it is complete.</summary>
+    public string? PartialReason => Partial
+        ? $"search timed out (Query:SearchTimeout) after reading {BlocksRead} of {BlocksConsidered} candidate blocks: these are the newest matches in the blocks read; narrow the time range or add a service to search them all"
+        : null;
+}
 
 /// <summary>
 /// Newest-first span search over a tenant's blocks. Blocks are pruned by their meta.json (time bounds, services,
@@ -18,9 +31,10 @@ public sealed record SearchResult(IReadOnlyList<StoredSpan> Spans, int BlocksCon
 /// <see cref="BlockStore.SearchAsync"/> filters the promoted columns before decoding any span. Results are a
 /// total order on (start time desc, trace ID, span ID), so the same query over the same data gives the same answer.
 /// </summary>
-public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, BlockStore store, IOptions<QueryOptions> options, QueryTelemetry telemetry) : IDisposable
+public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, BlockStore store, IOptions<QueryOptions> options, QueryTelemetry telemetry, TimeProvider time) : IDisposable
 {
     private readonly int _concurrency = options.Value.MaxConcurrentBlockReads;
+    private readonly TimeSpan _timeout = options.Value.SearchTimeout;
 
     // Shared by every request: without it, memory grew with the number of concurrent searches times the blocks each
     // read at once (eight searches over blocks holding 60 MiB spans took Query.Api past 8 GiB, found by the fuzz suite).
@@ -44,6 +58,7 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
         using var activity = QueryTelemetry.ActivitySource.StartActivity(distinctTraces ? "trace search" : "span search");
         activity?.SetTag("otelstorage.tenant", tenant);
         var stopwatch = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var set = await catalog.GetAsync(tenant, cancellationToken);
         var blocks = set.NewestFirst.Where(m => query.MayMatch(m) && StatisticsMayMatch(m, query)).ToList();
         var perBlock = query with { Limit = distinctTraces ? (int)Math.Min(limit * 10L, 100_000) : limit };
@@ -52,6 +67,10 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
         var next = 0;
         var read = 0;
         var wave = 2;
+        var partial = false;
+        var remaining = _timeout - time.GetElapsedTime(started);
+        using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         while (next < blocks.Count)
         {
             var cutoff = Cutoff(kept, limit, distinctTraces);
@@ -60,41 +79,64 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
                 break; // Blocks are ordered by latest start: none of the rest can beat what is kept.
             }
 
+            if (time.GetElapsedTime(started) >= _timeout)
+            {
+                partial = true;
+                break;
+            }
+
             var batch = blocks.Skip(next).Take(wave).TakeWhile(b => cutoff is null || b.MaxStartTimeUnixNano >= cutoff).ToList();
             next += batch.Count;
             read += batch.Count;
             wave = Math.Min(wave * 2, _concurrency);
             var found = new ConcurrentBag<IReadOnlyList<StoredSpan>>();
-            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = cancellationToken }, async (meta, ct) =>
+            try
             {
-                try
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = stop.Token }, async (meta, ct) =>
                 {
-                    var index = await indexes.GetAsync(meta, ct);
-                    await _scans.WaitAsync(ct);
                     try
                     {
-                        found.Add(await store.SearchAsync(meta, index, perBlock, ct));
+                        var index = await indexes.GetAsync(meta, ct);
+                        await _scans.WaitAsync(ct);
+                        try
+                        {
+                            found.Add(await store.SearchAsync(meta, index, perBlock, ct));
+                        }
+                        finally
+                        {
+                            _scans.Release();
+                        }
                     }
-                    finally
+                    catch (Exception e) when (TraceReader.BlockGone(e))
                     {
-                        _scans.Release();
+                        // Deleted by retention or compaction since it was listed.
                     }
-                }
-                catch (Exception e) when (TraceReader.BlockGone(e))
-                {
-                    // Deleted by retention or compaction since it was listed.
-                }
-            });
+                });
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                partial = true; // The blocks searched to the end before the deadline still count.
+            }
 
             kept.AddRange(found.SelectMany(f => f));
             kept = Trim(kept, limit, distinctTraces);
+            if (partial)
+            {
+                break;
+            }
         }
 
         telemetry.BlocksInspected(read, "search");
         telemetry.SearchDuration(stopwatch.Elapsed, distinctTraces ? "traces" : "spans");
         activity?.SetTag("otelstorage.blocks_considered", blocks.Count);
         activity?.SetTag("otelstorage.blocks_read", read);
-        return new SearchResult(kept, blocks.Count, read, set.NewestFirst.Count);
+        activity?.SetTag("otelstorage.partial", partial);
+        if (partial)
+        {
+            telemetry.SearchTimedOut(distinctTraces ? "traces" : "spans");
+        }
+
+        return new SearchResult(kept, blocks.Count, read, set.NewestFirst.Count, partial);
     }
 
     /// <summary>

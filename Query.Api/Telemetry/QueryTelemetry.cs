@@ -20,6 +20,7 @@ public sealed class QueryTelemetry : IDisposable
     private readonly Counter<long> _objectReads;
     private readonly Histogram<double> _lookupDuration;
     private readonly Histogram<double> _searchDuration;
+    private readonly Counter<long> _searchTimeouts;
 
     public QueryTelemetry(IMeterFactory meterFactory)
     {
@@ -30,6 +31,7 @@ public sealed class QueryTelemetry : IDisposable
         _objectReads = _meter.CreateCounter<long>("otelstorage.query.object_reads", "{read}", "GETs (whole or ranged) sent to the object store, by object kind.");
         _lookupDuration = _meter.CreateHistogram<double>("otelstorage.query.lookup.duration", "s", "Trace-by-ID lookup latency.");
         _searchDuration = _meter.CreateHistogram<double>("otelstorage.query.search.duration", "s", "Span and trace search latency.");
+        _searchTimeouts = _meter.CreateCounter<long>("otelstorage.query.search.timeouts", "{search}", "Searches stopped by Query:SearchTimeout, answered with partial results.");
     }
 
     public void Request(string operation, string outcome) =>
@@ -49,6 +51,9 @@ public sealed class QueryTelemetry : IDisposable
 
     public void SearchDuration(TimeSpan elapsed, string operation) =>
         _searchDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+
+    public void SearchTimedOut(string operation) =>
+        _searchTimeouts.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void Dispose() => _meter.Dispose();
 }

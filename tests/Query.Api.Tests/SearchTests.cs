@@ -3,6 +3,8 @@ using System.Net;
 using System.Text.Json;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using OtelStorage.Workload;
 using Xunit;
 using static Query.Api.Tests.TestSpans;
@@ -63,6 +65,46 @@ public sealed class SearchTests(QueryApiFixture fixture)
         Assert.Equal(40, first.GetProperty("limit").GetInt32());
         var starts = first.GetProperty("spans").EnumerateArray().Select(s => ulong.Parse(s.GetProperty("startTimeUnixNano").GetString()!, CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(starts.OrderDescending(), starts);
+    }
+
+    [Fact]
+    public async Task ASearchPastQuerySearchTimeoutAnswersWithWhatItReadMarkedPartialOnEveryRoute()
+    {
+        var (tenant, all) = await SeedRealisticAsync();
+        var complete = await fixture.Client(tenant).GetAsync($"/spans?limit=40&{Window}", TestContext.Current.CancellationToken);
+        Assert.False(complete.Headers.Contains("OtelStorage-Partial-Result"));
+        var completeBody = await complete.Content.ReadAs<JsonElement>();
+        Assert.False(completeBody.GetProperty("partial").GetBoolean());
+        Assert.Equal(NewestFirstKeys(all.Select(x => x.Span), 40), Keys(completeBody));
+
+        // A clock that gains a minute each time it is read has run past a 1 s timeout before the first block is read.
+        await using var hurried = fixture.Factory.WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Query:SearchTimeout", "00:00:01");
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(new FastClock()));
+        });
+        var client = hurried.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Scope-OrgID", tenant);
+        foreach (var route in new[] { $"/spans?limit=40&{Window}", "/api/traces?service=frontend&limit=5", "/api/search?tags=service.name%3Dfrontend&limit=5" })
+        {
+            using var response = await client.GetAsync(route, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("Query:SearchTimeout", Assert.Single(response.Headers.GetValues("OtelStorage-Partial-Result")), StringComparison.Ordinal);
+        }
+
+        var partial = await client.GetJsonAsync($"/spans?limit=40&{Window}");
+        Assert.True(partial.GetProperty("partial").GetBoolean());
+        Assert.StartsWith("search timed out (Query:SearchTimeout) after reading 0 of 3 candidate blocks", partial.GetProperty("warning").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, partial.GetProperty("metrics").GetProperty("blocksRead").GetInt32());
+        Assert.Empty(Keys(partial));
+    }
+
+    /// <summary>System time, except that each timestamp read is a minute later than the last.</summary>
+    private sealed class FastClock : TimeProvider
+    {
+        private long _gained;
+
+        public override long GetTimestamp() => base.GetTimestamp() + (Interlocked.Increment(ref _gained) * 60 * TimestampFrequency);
     }
 
     [Theory]
