@@ -41,6 +41,7 @@ public sealed record SpanQuery
     public bool MayMatch(BlockMeta meta) =>
         meta.Overlaps(StartUnixNano, EndUnixNano)
         && (Service is null || meta.Services.BinarySearch(Service, StringComparer.Ordinal) >= 0)
-        && (SpanName is null || Service is null
-            || (meta.Operations.TryGetValue(Service, out var ops) && ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0));
+        && (SpanName is null || (Service is null
+            ? meta.Operations.Values.Any(ops => ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0)
+            : meta.Operations.TryGetValue(Service, out var ops) && ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0));
 }

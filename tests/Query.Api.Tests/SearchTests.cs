@@ -154,6 +154,21 @@ public sealed class SearchTests(QueryApiFixture fixture)
     }
 
     [Fact]
+    public async Task AnOperationWithoutAServiceReadsOnlyTheBlocksThatHaveIt()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await fixture.WriteBlockAsync(tenant, [Request("cart", Span(1, 1, null, "reserve stock", 0, 5))]);
+        await fixture.WriteBlockAsync(tenant, [Request("checkout", Span(2, 1, null, "place order", 10, 5))]);
+        await fixture.WriteBlockAsync(tenant, [Request("payment", Span(3, 1, null, "charge card", 20, 5))]);
+
+        var response = await fixture.Client(tenant).GetJsonAsync("/spans?operation=place%20order");
+
+        Assert.Equal([Hex(TraceId(2)) + "/" + Hex(SpanId(1))], Keys(response));
+        Assert.Equal(1, response.GetProperty("metrics").GetProperty("blocksConsidered").GetInt32());
+        Assert.Equal(3, response.GetProperty("metrics").GetProperty("totalBlocks").GetInt32());
+    }
+
+    [Fact]
     public async Task SearchDropsDuplicateSpans()
     {
         var tenant = QueryApiFixture.NewTenant();
