@@ -24,6 +24,9 @@ public sealed partial class CompactionJobRunner(
     TimeProvider time,
     ILogger<CompactionJobRunner> logger)
 {
+    // meta.json reads in flight while a plan loads the blocks the tenant index does not hold.
+    private const int MetaReads = 16;
+
     private readonly BlockCompactor _compactor = new(store, options.Value.ToBuildOptions(), time);
     private readonly CompactionSweeper _sweeper = new(store, time);
     private readonly RetentionEnforcer _retention = new(store, time);
@@ -61,7 +64,7 @@ public sealed partial class CompactionJobRunner(
         var tenants = await store.ListTenantsAsync(cancellationToken).ToListAsync(cancellationToken);
         foreach (var tenant in tenants)
         {
-            var blocks = await store.ListBlocksAsync(tenant, null, cancellationToken).ToListAsync(cancellationToken);
+            var blocks = await store.ReadAllMetasAsync(tenant, MetaReads, cancellationToken);
 
             var swept = await _sweeper.SweepAsync(tenant, blocks, o.SourceDeleteGrace, o.OrphanGrace, cancellationToken);
             telemetry.SourcesDeleted.Add(swept.ReplacedDeleted, new KeyValuePair<string, object?>("tenant", tenant));
@@ -85,6 +88,7 @@ public sealed partial class CompactionJobRunner(
             }
 
             var remaining = await SurvivorsAsync(tenant, blocks, cancellationToken);
+            await WriteTenantIndexAsync(tenant, remaining, cancellationToken);
             var plan = CompactionPlanner.Plan(tenant, remaining, o.ToPolicy(), time.GetUtcNow());
             backlog[tenant] = plan.OutstandingBlocks;
             jobs.AddRange(plan.Groups.Select(g => new CompactionJob { Kind = CompactionJobKind.Compact, Tenant = tenant, Sources = g.Sources, PublishedAt = time.GetUtcNow() }));
@@ -98,6 +102,18 @@ public sealed partial class CompactionJobRunner(
         }
 
         return "done";
+    }
+
+    // Query.Api reads it on a cold start; so does the next plan.
+    private async Task WriteTenantIndexAsync(string tenant, List<BlockMeta> blocks, CancellationToken cancellationToken)
+    {
+        if (blocks.Count == 0)
+        {
+            await store.DeleteTenantIndexAsync(tenant, cancellationToken);
+            return;
+        }
+
+        await store.WriteTenantIndexAsync(tenant, blocks, time.GetUtcNow(), cancellationToken);
     }
 
     // The sweep deleted some of the listed blocks; plan over the rest only.

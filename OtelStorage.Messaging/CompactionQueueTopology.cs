@@ -34,32 +34,18 @@ public sealed class CompactionQueueOptions
 public static class CompactionQueueTopology
 {
     /// <summary>Declares the queue and its dead-letter exchange and queue; idempotent while the arguments do not change.</summary>
-    public static async Task DeclareAsync(IChannel channel, CompactionQueueOptions options, CancellationToken cancellationToken)
-    {
-        await channel.ExchangeDeclareAsync(options.DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(
-            options.DeadLetterQueue,
-            durable: true,
-            exclusive: false,
-            autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" },
-            cancellationToken: cancellationToken);
-        await channel.QueueBindAsync(options.DeadLetterQueue, options.DeadLetterExchange, routingKey: string.Empty, cancellationToken: cancellationToken);
-
-        await channel.QueueDeclareAsync(
+    public static Task DeclareAsync(IChannel channel, CompactionQueueOptions options, CancellationToken cancellationToken) =>
+        QuorumQueue.DeclareAsync(
+            channel,
             options.Queue,
-            durable: true,
-            exclusive: false,
-            autoDelete: false,
-            arguments: new Dictionary<string, object?>
+            options.DeadLetterExchange,
+            options.DeadLetterQueue,
+            new Dictionary<string, object?>
             {
-                ["x-queue-type"] = "quorum",
                 ["x-single-active-consumer"] = true,
                 ["x-delivery-limit"] = options.DeliveryLimit,
-                ["x-dead-letter-exchange"] = options.DeadLetterExchange,
             },
-            cancellationToken: cancellationToken);
-    }
+            cancellationToken);
 }
 
 /// <summary>The kinds of compaction job.</summary>

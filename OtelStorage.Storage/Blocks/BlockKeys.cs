@@ -44,6 +44,9 @@ public sealed class BlockKeys
 
     public string Index(string tenant, string blockId) => ObjectKey(tenant, blockId, IndexName);
 
+    /// <summary>The tenant's <see cref="TenantIndex"/>; not under a block, so block listings pass it by.</summary>
+    public string TenantIndex(string tenant) => Tenant(tenant) + Blocks.TenantIndex.ObjectName;
+
     /// <summary>Splits a key under <see cref="Tenant"/> into block ID and object name, or returns false.</summary>
     public bool TryParse(string tenant, string key, out string blockId, out string name)
     {

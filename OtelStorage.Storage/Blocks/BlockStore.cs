@@ -69,6 +69,43 @@ public sealed class BlockStore
         }
     }
 
+    /// <summary>
+    /// The meta.json of every committed block of the tenant, oldest first, reading through the <see cref="TenantIndex"/>:
+    /// one GET for the blocks it holds and one for each block committed since. Blocks whose meta.json does not parse
+    /// are skipped, as in <see cref="ListBlocksAsync"/>.
+    /// </summary>
+    public async Task<List<BlockMeta>> ReadAllMetasAsync(string tenant, int parallelReads, CancellationToken cancellationToken)
+    {
+        var indexed = (await ReadTenantIndexAsync(tenant, cancellationToken))?.ById() ?? [];
+        var ids = await ListBlockIdsAsync(tenant, null, cancellationToken).ToListAsync(cancellationToken);
+        var metas = new BlockMeta?[ids.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, ids.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = parallelReads, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                try
+                {
+                    metas[i] = indexed.GetValueOrDefault(ids[i]) ?? await ReadMetaAsync(tenant, ids[i], ct);
+                }
+                catch (InvalidDataException)
+                {
+                    // Not committed: an upload cut off midway.
+                }
+            });
+        return [.. metas.OfType<BlockMeta>()];
+    }
+
+    /// <summary>Writes the tenant's <see cref="TenantIndex"/> of <paramref name="blocks"/>.</summary>
+    public Task WriteTenantIndexAsync(string tenant, IEnumerable<BlockMeta> blocks, DateTimeOffset createdAt, CancellationToken cancellationToken) =>
+        _store.WriteAsync(Keys.TenantIndex(tenant), new TenantIndex { CreatedAt = createdAt, Blocks = [.. blocks] }.ToGzippedJson(), cancellationToken);
+
+    public Task DeleteTenantIndexAsync(string tenant, CancellationToken cancellationToken) => _store.DeleteAsync(Keys.TenantIndex(tenant), cancellationToken);
+
+    /// <summary>The tenant's <see cref="TenantIndex"/>, or null when there is none or it does not parse.</summary>
+    public async Task<TenantIndex?> ReadTenantIndexAsync(string tenant, CancellationToken cancellationToken) =>
+        await _store.ReadAsync(Keys.TenantIndex(tenant), cancellationToken) is { } bytes ? TenantIndex.FromGzippedJson(bytes) : null;
+
     /// <summary>Tenants that have at least one object, in key order. Lists every key, so use it for background work only.</summary>
     public async IAsyncEnumerable<string> ListTenantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -106,8 +106,10 @@ public sealed partial class BlockCatalog(
                 listed.Add(id);
             }
 
-            var missing = listed.Where(id => !current.ContainsKey(id)).ToList();
-            var added = new ConcurrentBag<BlockMeta>();
+            // A cold tenant starts from its tenant index: one GET instead of one per block it holds.
+            var indexed = state.Loaded ? null : await ReadTenantIndexAsync(state.Tenant, cancellationToken);
+            var added = new ConcurrentBag<BlockMeta>(listed.Select(id => indexed?.GetValueOrDefault(id)).OfType<BlockMeta>().Where(m => !current.ContainsKey(m.BlockId)));
+            var missing = listed.Where(id => !current.ContainsKey(id) && indexed?.ContainsKey(id) != true).ToList();
             await Parallel.ForEachAsync(
                 missing,
                 new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentBlockReads, CancellationToken = cancellationToken },
@@ -184,6 +186,19 @@ public sealed partial class BlockCatalog(
         }
     }
 
+    private async Task<Dictionary<string, BlockMeta>?> ReadTenantIndexAsync(string tenant, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await store.ReadTenantIndexAsync(tenant, cancellationToken))?.ById();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogTenantIndexUnreadable(e, tenant);
+            return null; // Only slower: every meta.json is read.
+        }
+    }
+
     private void EvictTenantsOverLimit()
     {
         while (_tenants.Count > _options.MaxTenants)
@@ -206,6 +221,9 @@ public sealed partial class BlockCatalog(
 
     [LoggerMessage(LogLevel.Warning, "Block {Tenant}/{BlockId} is skipped until its meta.json parses (an interrupted upload leaves a partial one on stores without atomic PUTs): {Error}")]
     private partial void LogUnreadableMeta(string tenant, string blockId, string error);
+
+    [LoggerMessage(LogLevel.Warning, "The tenant index of {Tenant} could not be read; reading each block's meta.json instead")]
+    private partial void LogTenantIndexUnreadable(Exception exception, string tenant);
 
     [LoggerMessage(LogLevel.Information, "Tenant {Tenant} dropped from the block list cache (idle or over Query:MaxTenants)")]
     private partial void LogTenantDropped(string tenant);

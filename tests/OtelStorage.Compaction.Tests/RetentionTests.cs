@@ -49,6 +49,14 @@ public sealed class RetentionTests(Infrastructure infrastructure)
             Assert.True(present != expected.Contains(meta.BlockId), $"{tenant} block aged {age} should be {(expected.Contains(meta.BlockId) ? "deleted" : "kept")}");
             Assert.Equal(present, await store.ReadIndexAsync(meta, TestContext.Current.CancellationToken).ContinueWith(t => t.IsCompletedSuccessfully));
         }
+
+        // The plan leaves each tenant an index of exactly its remaining blocks, for readers starting cold.
+        foreach (var tenant in written.Select(w => w.Tenant).Distinct())
+        {
+            var index = await store.ReadTenantIndexAsync(tenant, TestContext.Current.CancellationToken);
+            var kept = written.Where(w => w.Tenant == tenant && !expected.Contains(w.Meta.BlockId)).Select(w => w.Meta.BlockId);
+            Assert.Equal(kept.Order(StringComparer.Ordinal), index!.Blocks.Select(b => b.BlockId).Order(StringComparer.Ordinal));
+        }
     }
 
     [Fact]

@@ -35,6 +35,39 @@ public sealed class BlockCatalogTests(QueryApiFixture fixture)
     }
 
     [Fact]
+    public async Task AColdTenantLoadsFromItsTenantIndexAndReadsOnlyTheBlocksCommittedSince()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        var indexed = await fixture.WriteBlockAsync(tenant, [Request("cart", Span(1, 1, null, "reserve", 0, 5))]);
+        var deleted = await fixture.WriteBlockAsync(tenant, [Request("cart", Span(2, 1, null, "reserve", 10, 5))]);
+
+        // The index's copy of a block is marked, so the test can tell which copy the catalog holds.
+        indexed.SpanCount = 4242;
+        await fixture.Writer.WriteTenantIndexAsync(tenant, [indexed, deleted], DateTimeOffset.UtcNow, Ct);
+        await fixture.Writer.DeleteAsync(tenant, deleted.BlockId, Ct);
+        var later = await fixture.WriteBlockAsync(tenant, [Request("cart", Span(3, 1, null, "reserve", 20, 5))]);
+
+        var set = await fixture.Factory.Services.GetRequiredService<BlockCatalog>().GetAsync(tenant, Ct);
+
+        Assert.Equal([later.BlockId, indexed.BlockId], set.NewestFirst.Select(m => m.BlockId));
+        Assert.Equal(4242, set.All[indexed.BlockId].SpanCount);
+        Assert.Equal(1, set.All[later.BlockId].SpanCount);
+    }
+
+    [Fact]
+    public async Task AnUnreadableTenantIndexOnlyCostsReads()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        var block = await fixture.WriteBlockAsync(tenant, [Request("cart", Span(1, 1, null, "reserve", 0, 5))]);
+        using var store = new OtelStorage.Storage.ObjectStore.S3ObjectStore(Microsoft.Extensions.Options.Options.Create(fixture.ObjectStoreOptions));
+        await store.WriteAsync(fixture.Writer.Keys.TenantIndex(tenant), "not gzip"u8.ToArray(), Ct);
+
+        var set = await fixture.Factory.Services.GetRequiredService<BlockCatalog>().GetAsync(tenant, Ct);
+
+        Assert.Equal([block.BlockId], set.NewestFirst.Select(m => m.BlockId));
+    }
+
+    [Fact]
     public async Task BlocksReplacedByACompactedBlockAreHidden()
     {
         var tenant = QueryApiFixture.NewTenant();

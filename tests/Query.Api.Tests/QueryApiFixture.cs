@@ -25,13 +25,16 @@ public sealed class QueryApiFixture : IAsyncLifetime
 
     public BlockStore Writer { get; private set; } = null!;
 
+    /// <summary>Where <see cref="Writer"/> writes: the s3rver bucket.</summary>
+    public ObjectStoreOptions ObjectStoreOptions { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
         await S3.InitializeAsync();
         Factory = CreateFactory(new Dictionary<string, string?>());
-        var options = Microsoft.Extensions.Options.Options.Create(new ObjectStoreOptions());
-        options.Value.ApplyConnectionString(S3.ConnectionString);
+        ObjectStoreOptions.ApplyConnectionString(S3.ConnectionString);
+        var options = Microsoft.Extensions.Options.Options.Create(ObjectStoreOptions);
         Writer = new BlockStore(new S3ObjectStore(options), options);
     }
 

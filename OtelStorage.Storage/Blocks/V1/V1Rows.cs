@@ -173,40 +173,16 @@ internal sealed class V1Rows
     /// </summary>
     private static bool? EncodedSpanHas(ReadOnlySpan<byte> span, AttributeFilter filter)
     {
-        var at = 0;
-        while (at < span.Length)
+        var fields = new EncodedFields(span);
+        while (fields.MoveNext())
         {
-            var tag = ReadVarint(span, ref at);
-            switch (tag & 7)
+            if (fields.Number == 9 && KeyValueHas(fields.Payload, filter) is var found && found != false)
             {
-                case 0:
-                    ReadVarint(span, ref at);
-                    break;
-                case 1:
-                    at += 8;
-                    break;
-                case 5:
-                    at += 4;
-                    break;
-                case 2:
-                    var length = checked((int)ReadVarint(span, ref at));
-                    if (tag >> 3 == 9)
-                    {
-                        var found = KeyValueHas(span.Slice(at, length), filter);
-                        if (found != false)
-                        {
-                            return found;
-                        }
-                    }
-
-                    at += length;
-                    break;
-                default:
-                    return null;
+                return found;
             }
         }
 
-        return at == span.Length ? false : null;
+        return fields.Unreadable ? null : false;
     }
 
     private static bool? KeyValueHas(ReadOnlySpan<byte> keyValue, AttributeFilter filter)
@@ -214,39 +190,23 @@ internal sealed class V1Rows
         ReadOnlySpan<byte> key = default;
         ReadOnlySpan<byte> value = default;
         var values = 0;
-        var at = 0;
-        while (at < keyValue.Length)
+        var fields = new EncodedFields(keyValue);
+        while (fields.MoveNext())
         {
-            var tag = ReadVarint(keyValue, ref at);
-            switch (tag & 7)
+            if (fields.Number == 1)
             {
-                case 0:
-                    ReadVarint(keyValue, ref at);
-                    break;
-                case 1:
-                    at += 8;
-                    break;
-                case 5:
-                    at += 4;
-                    break;
-                case 2:
-                    var length = checked((int)ReadVarint(keyValue, ref at));
-                    var field = keyValue.Slice(at, length);
-                    at += length;
-                    if (tag >> 3 == 1)
-                    {
-                        key = field;
-                    }
-                    else if (tag >> 3 == 2)
-                    {
-                        value = field;
-                        values++;
-                    }
-
-                    break;
-                default:
-                    return null;
+                key = fields.Payload;
             }
+            else if (fields.Number == 2)
+            {
+                value = fields.Payload;
+                values++;
+            }
+        }
+
+        if (fields.Unreadable)
+        {
+            return null;
         }
 
         if (!key.SequenceEqual(filter.KeyUtf8) && (System.Text.Unicode.Utf8.IsValid(key) || System.Text.Encoding.UTF8.GetString(key) != filter.Key))
@@ -256,22 +216,6 @@ internal sealed class V1Rows
 
         // Two value fields merge in protobuf: leave that to the full decode.
         return values > 1 ? null : values == 1 && AttributeText.Format(OpenTelemetry.Proto.Common.V1.AnyValue.Parser.ParseFrom(value)) == filter.Value;
-    }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int at)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            var b = bytes[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidDataException("a varint longer than 10 bytes in a stored span");
     }
 
     /// <summary>A trace ID as a big-endian 128-bit number, the order rows are sorted in (shorter IDs zero-padded).</summary>
