@@ -21,6 +21,9 @@ public enum Expectation
 
     /// <summary>Valid input (for example many tiny spans): it must succeed.</summary>
     Success,
+
+    /// <summary>Valid spans, every one of which must be stored: it must succeed with no span rejected in <c>partial_success</c>.</summary>
+    Stored,
 }
 
 /// <summary>

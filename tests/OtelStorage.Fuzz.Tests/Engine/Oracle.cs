@@ -1,3 +1,4 @@
+using OpenTelemetry.Proto.Collector.Trace.V1;
 using System.Text.Json;
 
 namespace OtelStorage.Fuzz.Tests.Engine;
@@ -19,7 +20,7 @@ public sealed record Verdict(string Outcome, string? Problem)
 /// <item>a 4xx carries a message: a google.rpc.Status with a message from Ingest.Api, a JSON error from Query.Api;</item>
 /// <item>gRPC answers HTTP 200 with a grpc-status; a non-OK status has a grpc-message and is a client-error code
 /// (INVALID_ARGUMENT; RESOURCE_EXHAUSTED, UNIMPLEMENTED or framing INTERNAL only where the case allows it);</item>
-/// <item>valid inputs (<see cref="Expectation.Success"/>) succeed.</item>
+/// <item>valid inputs (<see cref="Expectation.Success"/>) succeed, and stored ones (<see cref="Expectation.Stored"/>) with no span rejected.</item>
 /// </list>
 /// The process staying alive and memory staying bounded are checked by the runner and the tests.
 /// </summary>
@@ -51,15 +52,36 @@ public static class Oracle
         return c.Target == FuzzTarget.IngestGrpc && status == 200 ? JudgeGrpc(c, o) : JudgeHttp(c, o, status);
     }
 
+    /// <summary>A valid export must be stored whole: spans rejected in <c>partial_success</c> fail the case.</summary>
+    private static string? Rejections(Observation o)
+    {
+        var (rejected, message) = o.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true
+            ? JsonRejections(o.Body)
+            : (ExportTraceServiceResponse.Parser.ParseFrom(o.Body).PartialSuccess is { } p ? (p.RejectedSpans, p.ErrorMessage) : (0, string.Empty));
+        return rejected > 0 ? $"valid input partly refused: {rejected} spans rejected: {message}" : null;
+    }
+
+    private static (long Rejected, string Message) JsonRejections(byte[] body)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        if (!json.RootElement.TryGetProperty("partialSuccess", out var partial))
+        {
+            return (0, string.Empty);
+        }
+
+        var rejected = partial.TryGetProperty("rejectedSpans", out var r) ? long.Parse(r.ToString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return (rejected, partial.TryGetProperty("errorMessage", out var m) ? m.GetString() ?? string.Empty : string.Empty);
+    }
+
     private static Verdict JudgeHttp(FuzzCase c, Observation o, int status)
     {
         var label = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (status is >= 200 and < 300)
         {
-            return new Verdict(label, null);
+            return new Verdict(label, c.Expect == Expectation.Stored ? Rejections(o) : null);
         }
 
-        if (c.Expect == Expectation.Success)
+        if (c.Expect is Expectation.Success or Expectation.Stored)
         {
             return new Verdict(label, $"valid input refused with HTTP {status}: {Excerpt(o)}");
         }
@@ -106,7 +128,7 @@ public static class Oracle
             return new Verdict(label, null);
         }
 
-        if (c.Expect == Expectation.Success)
+        if (c.Expect is Expectation.Success or Expectation.Stored)
         {
             return new Verdict(label, $"valid input refused with {label}: {o.GrpcMessage}");
         }

@@ -4,6 +4,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Fuzz.Tests.Engine;
+using OtelStorage.Otlp.Validation;
 
 namespace OtelStorage.Fuzz.Tests.Generators;
 
@@ -67,6 +68,12 @@ public static class StoredHostileSpans
         };
     }
 
+    /// <summary>
+    /// The largest attribute value Ingest.Api accepts (Otlp:MaxAttributeValueBytes by default): larger ones make the span
+    /// invalid (the huge-values category tests that), and these spans must all be stored.
+    /// </summary>
+    private static readonly int HugeValueBytes = SpanLimits.Default.MaxAttributeValueBytes;
+
     private static readonly string[] Names =
     [
         "../../../etc/passwd", "..%2F..%2Fx", "a/b\\c", "😀 emoji service", "\u202Eevil", "null", "svc\r\nX-Injected: 1", "tab\there", "<script>alert(1)</script>",
@@ -129,11 +136,11 @@ public static class StoredHostileSpans
         {
             0 => new AnyValue { DoubleValue = r.Pick(new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, double.Epsilon, double.MaxValue }) },
             1 => new AnyValue { IntValue = r.Pick(new[] { long.MinValue, long.MaxValue, 0L, -1L }) },
-            2 => new AnyValue { BytesValue = ByteString.CopyFrom(r.Bytes(r.Pick(new[] { 0, 16, 1024 * 1024 }))) },
+            2 => new AnyValue { BytesValue = ByteString.CopyFrom(r.Bytes(r.Pick(new[] { 0, 16, HugeValueBytes }))) },
             3 => Nested(r.Pick(new[] { 1, 10, 40, 45 }), kvlist: false),
             4 => Nested(r.Pick(new[] { 1, 10, 25, 30 }), kvlist: true),
             5 => new AnyValue(),
-            6 => new AnyValue { StringValue = new string('v', r.Pick(new[] { 1024, 1024 * 1024 })) },
+            6 => new AnyValue { StringValue = new string('v', r.Pick(new[] { 1024, HugeValueBytes })) },
             7 => new AnyValue { ArrayValue = new ArrayValue { Values = { Enumerable.Range(0, r.Pick(new[] { 0, 1000, 100_000 })).Select(i => new AnyValue { IntValue = i }) } } },
             8 => new AnyValue { BoolValue = true },
             _ => new AnyValue { StringValue = r.Pick(Names) },
