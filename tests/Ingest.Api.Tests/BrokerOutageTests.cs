@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using Grpc.Core;
 using Ingest.Api.Tests.Infrastructure;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OtelStorage.Testing;
 using Xunit;
 
@@ -37,6 +40,38 @@ public sealed class BrokerOutageTests(RabbitMqServer broker) : IClassFixture<Rab
         }
 
         // Nothing from the outage was half-delivered: only the message confirmed before it is in the queue.
+        Assert.Equal(before, await QueueReader.CountAsync(broker.ConnectionString, app.Queue));
+    }
+
+    [Theory]
+    [InlineData(OtlpExportProtocol.Grpc)]
+    [InlineData(OtlpExportProtocol.HttpProtobuf)]
+    public async Task TheOfficialOtlpExporterGetsAFailureNotASuccessWhileTheBrokerIsDown(OtlpExportProtocol protocol)
+    {
+        await using var app = await IngestApp.StartAsync(broker);
+        await app.Grpc.ExportAsync(Requests.Spans(1), cancellationToken: Cancel);
+        var before = await QueueReader.CountAsync(broker.ConnectionString, app.Queue);
+        using var exporter = new OtlpTraceExporter(new OtlpExporterOptions
+        {
+            Endpoint = protocol == OtlpExportProtocol.Grpc ? app.GrpcEndpoint : app.TracesUri,
+            Protocol = protocol,
+            TimeoutMilliseconds = 3000, // The exporter retries a retryable answer until then.
+        });
+        using var span = new Activity("during the outage").Start();
+        span.Stop();
+
+        await broker.StopAsync(Cancel);
+        ExportResult result;
+        try
+        {
+            result = exporter.Export(new Batch<Activity>([span], 1));
+        }
+        finally
+        {
+            await broker.StartAsync(Cancel);
+        }
+
+        Assert.Equal(ExportResult.Failure, result);
         Assert.Equal(before, await QueueReader.CountAsync(broker.ConnectionString, app.Queue));
     }
 
