@@ -197,6 +197,12 @@ public static class QueryStoreBenchmark
         Console.WriteLine($"all meta.json read by a plan without a tenant index: {plan.Elapsed.TotalMilliseconds:F0} ms for {metas.Count} blocks");
         await store.WriteTenantIndexAsync(Tenant, metas, now, CancellationToken.None);
         var indexBytes = (await objects.ReadAsync(store.Keys.TenantIndex(Tenant), CancellationToken.None))!.Length;
+        var parts = Stopwatch.StartNew();
+        var listed = await store.ListBlockIdsAsync(Tenant, null, CancellationToken.None).CountAsync();
+        var listing = parts.Elapsed;
+        parts.Restart();
+        var indexed = (await store.ReadTenantIndexAsync(Tenant, CancellationToken.None))!.Blocks.Count;
+        Console.WriteLine($"its parts: listing {listed} blocks {listing.TotalMilliseconds:F0} ms, reading and parsing the index of {indexed} blocks {parts.Elapsed.TotalMilliseconds:F0} ms");
 
         var port = FreePort.Next();
         await using (var app = await StartQueryApiAsync(s3, port))
