@@ -8,8 +8,9 @@ public sealed record SweepResult(int ReplacedDeleted, int OrphansDeleted);
 /// <summary>
 /// Deletes what compaction leaves behind, judging only by what is in the store, so it is safe to repeat and
 /// finishes the work of a compactor that crashed: sources whose replacing block committed more than the grace
-/// period ago (queries that started before the commit have finished by then), and orphans (objects without
-/// meta.json from interrupted writes) older than the orphan grace period.
+/// period ago (queries that started before the commit have finished by then), and orphans older than the orphan
+/// grace period: objects without meta.json from interrupted writes, and blocks whose meta.json does not parse (an
+/// upload cut off midway on a store without atomic PUTs, such as s3rver; never acknowledged, so never committed).
 /// </summary>
 public sealed class CompactionSweeper(BlockStore store, TimeProvider time)
 {
@@ -40,6 +41,29 @@ public sealed class CompactionSweeper(BlockStore store, TimeProvider time)
             orphans++;
         }
 
+        var listed = await store.ListBlockIdsAsync(tenant, null, cancellationToken).ToListAsync(cancellationToken);
+        foreach (var id in listed.Where(id => !present.Contains(id) && BlockId.GetTime(id) < now - orphanGrace))
+        {
+            if (await HasTornMetaAsync(tenant, id, cancellationToken))
+            {
+                await store.DeleteAsync(tenant, id, cancellationToken);
+                orphans++;
+            }
+        }
+
         return new SweepResult(due.Count, orphans);
+    }
+
+    private async Task<bool> HasTornMetaAsync(string tenant, string blockId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.ReadMetaAsync(tenant, blockId, cancellationToken);
+            return false;
+        }
+        catch (InvalidDataException)
+        {
+            return true;
+        }
     }
 }

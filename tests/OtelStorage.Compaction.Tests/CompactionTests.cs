@@ -233,6 +233,31 @@ public sealed class CompactionTests(Infrastructure infrastructure)
     }
 
     [Fact]
+    public async Task ABlockWhoseMetaJsonWasCutOffMidwayIsSweptAsAnOrphanOnceOlderThanTheGrace()
+    {
+        var objects = infrastructure.CreateObjectStore();
+        var store = new BlockStore(objects, new BlockKeys("t" + Guid.NewGuid().ToString("N")[..10]));
+        var old = DateTimeOffset.UtcNow.AddHours(-2);
+        var generator = new RealisticSpanGenerator(seed: 7, start: old);
+        var tornOld = await Blocks.WriteAsync(store, Tenant, [generator.NextRequest(20)], old);
+        var tornYoung = await Blocks.WriteAsync(store, Tenant, [generator.NextRequest(20)], DateTimeOffset.UtcNow);
+        var intactOld = await Blocks.WriteAsync(store, Tenant, [generator.NextRequest(20)], old);
+
+        // What s3rver keeps of an upload cut off midway: the first bytes of meta.json.
+        foreach (var torn in new[] { tornOld, tornYoung })
+        {
+            await objects.WriteAsync(store.Keys.Meta(Tenant, torn.BlockId), torn.ToJson().AsMemory(0, 40), Ct);
+        }
+
+        var sweeper = new CompactionSweeper(store, TimeProvider.System);
+        var swept = await sweeper.SweepAsync(Tenant, await store.ReadAllMetasAsync(Tenant, 4, Ct), TimeSpan.FromHours(1), TimeSpan.FromHours(1), Ct);
+
+        Assert.Equal(1, swept.OrphansDeleted);
+        Assert.Equal(new[] { tornYoung.BlockId, intactOld.BlockId }.Order(StringComparer.Ordinal), (await store.ListBlockIdsAsync(Tenant, null, Ct).ToListAsync(Ct)).Order(StringComparer.Ordinal));
+        Assert.Null(await objects.ReadAsync(store.Keys.Data(Tenant, tornOld.BlockId), Ct));
+    }
+
+    [Fact]
     public async Task CrashBetweenCommitAndSourceDeletionLeavesTheStoreConsistentAndTheJobFinishesAfterRestart()
     {
         var store = NewStore(out var recording);

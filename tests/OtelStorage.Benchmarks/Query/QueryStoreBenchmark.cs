@@ -22,7 +22,7 @@ namespace OtelStorage.Benchmarks.Query;
 /// (realistic traffic spread over the last 24 hours), and Query.Api itself (Kestrel on a free port) answering
 /// HTTP requests. Measures trace-by-ID latency and data-object reads per lookup, a one-service search over the
 /// last hour, and searches that match nothing over the whole store.
-/// Run: dotnet run -c Release --project tests/OtelStorage.Benchmarks -- query-store [--blocks 1000] [--spans-per-block 1000] [--lookups 1000] [--bloom-fpr 0.005]
+/// Run: dotnet run -c Release --project tests/OtelStorage.Benchmarks -- query-store [--blocks 1000] [--spans-per-block 1000] [--lookups 1000] [--bloom-fpr 0.0001 (the writer's default)]
 /// </summary>
 public static class QueryStoreBenchmark
 {
@@ -33,7 +33,7 @@ public static class QueryStoreBenchmark
         var blocks = Arg(args, "--blocks", 1000);
         var spansPerBlock = Arg(args, "--spans-per-block", 1000);
         var lookups = Arg(args, "--lookups", 1000);
-        var fpr = double.Parse(ArgText(args, "--bloom-fpr", "0.005"), CultureInfo.InvariantCulture);
+        var fpr = double.Parse(ArgText(args, "--bloom-fpr", new BlockBuildOptions().BloomFalsePositiveRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 
         var s3 = new S3rverServer();
