@@ -4,6 +4,7 @@
 # with --verify, samples each service's CPU time and the Batcher's peak RSS, and writes docs/perf/e2e-latest.md.
 #
 #   scripts/bench-e2e.sh [load generator arguments]      default: --duration 60s --concurrency 8 --batch-size 512
+#   VERIFY_TIMEOUT=600s                                   how long --verify may take to read every trace back
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -57,7 +58,7 @@ s3_bytes_before=$(du -sb "$work/s3rver" | cut -f1)
 for name in "${!pids[@]}"; do before[$name]=$(cpu_seconds "${pids[$name]}"); done
 
 echo "load: ${load_args[*]}"
-dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll "${load_args[@]}" --verify --verify-timeout 120s --json "$work/load.json" || true
+dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll "${load_args[@]}" --verify --verify-timeout "${VERIFY_TIMEOUT:-600s}" --json "$work/load.json" || true
 
 declare -A used
 for name in "${!pids[@]}"; do used[$name]=$(awk -v a="${before[$name]}" -v b="$(cpu_seconds "${pids[$name]}")" 'BEGIN{print b-a}'); done
