@@ -90,11 +90,14 @@ def sh(c):
     try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
     except Exception: return "?"
 mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+# Python 3.11 (Debian 12) allows no backslash inside an f-string expression, so these are computed first.
+rabbit = sh("dpkg-query -W -f='${Version}' rabbitmq-server")
+commit = sh("git rev-parse --short HEAD")
 lines = [
     "# End-to-end run (latest)", "",
     f"Command: `scripts/bench-e2e.sh {load_args}` (also run by `make bench`).", "",
     f"Machine: {os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}; .NET {sh('dotnet --version')}; "
-    f"RabbitMQ {sh('dpkg-query -W -f=\"${Version}\" rabbitmq-server')}; s3rver 3.7.1; commit {sh('git rev-parse --short HEAD')}.",
+    f"RabbitMQ {rabbit}; s3rver 3.7.1; commit {commit}.",
     "RabbitMQ, s3rver, the four services and the load generator share the cores.", "",
     "| figure | value | ratio to the slowest single-stage limit |", "|---|---|---|",
     f"| sustained acknowledged spans/s | {rate:,.0f} | {rate / stage[slowest]:.0%} of {slowest} |",

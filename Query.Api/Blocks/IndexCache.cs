@@ -10,8 +10,9 @@ namespace Query.Api.Blocks;
 /// <see cref="QueryOptions.IndexCacheMegabytes"/>. Indexes are immutable, so entries never go stale; a warm cache
 /// makes a trace lookup cost only its data reads. New blocks are prefetched as the catalog discovers them.
 /// </summary>
-public sealed partial class IndexCache(BlockStore store, IOptions<QueryOptions> options, ILogger<IndexCache> logger)
+public sealed partial class IndexCache(BlockStore store, IOptions<QueryOptions> options, IHostApplicationLifetime lifetime, ILogger<IndexCache> logger)
 {
+    private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
     private readonly long _capacityBytes = options.Value.IndexCacheMegabytes * 1024L * 1024L;
     private readonly int _prefetchConcurrency = Math.Max(1, options.Value.MaxConcurrentBlockReads / 2);
     private readonly ConcurrentDictionary<string, Lazy<Task<BlockIndex>>> _loading = new(StringComparer.Ordinal);
@@ -75,13 +76,32 @@ public sealed partial class IndexCache(BlockStore store, IOptions<QueryOptions> 
 
         _ = Task.Run(async () =>
         {
+            var failed = 0;
+            Exception? first = null;
             try
             {
-                await Parallel.ForEachAsync(list, new ParallelOptions { MaxDegreeOfParallelism = _prefetchConcurrency }, async (meta, ct) => await GetAsync(meta, ct));
+                await Parallel.ForEachAsync(list, new ParallelOptions { MaxDegreeOfParallelism = _prefetchConcurrency, CancellationToken = _stopping }, async (meta, ct) =>
+                {
+                    try
+                    {
+                        await GetAsync(meta, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // One block (deleted by compaction since it was listed, a store error) must not stop the rest.
+                        Interlocked.Increment(ref failed);
+                        Interlocked.CompareExchange(ref first, e, null);
+                    }
+                });
             }
-            catch (Exception e)
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {
-                LogPrefetchFailed(e, list.Count);
+                return; // Shutting down.
+            }
+
+            if (first is not null && !_stopping.IsCancellationRequested)
+            {
+                LogPrefetchFailed(first, failed, list.Count);
             }
         });
     }
@@ -120,6 +140,6 @@ public sealed partial class IndexCache(BlockStore store, IOptions<QueryOptions> 
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Prefetching the indexes of {Blocks} new blocks failed; they load on first use")]
-    private partial void LogPrefetchFailed(Exception exception, int blocks);
+    [LoggerMessage(LogLevel.Warning, "Prefetching the indexes of {Failed} of {Blocks} new blocks failed; they load on first use")]
+    private partial void LogPrefetchFailed(Exception exception, int failed, int blocks);
 }
