@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
+using OtelStorage.Storage.Blocks;
 
 namespace Batcher.Worker.Batching;
 
@@ -49,7 +50,7 @@ public sealed class BatcherOptions : IValidatableObject
 
     /// <summary>Spans per Parquet row group: what one trace lookup fetches.</summary>
     [ConfigurationKeyName("row_group_spans"), Range(100, 1_000_000, ErrorMessage = "processing:row_group_spans must be between {1} and {2}.")]
-    public int RowGroupSpans { get; set; } = 10_000;
+    public int RowGroupSpans { get; set; } = BlockBuildOptions.DefaultRowGroupSpans;
 
     /// <summary>
     /// Zstd effort: <c>Fastest</c>, <c>Optimal</c> or <c>SmallestSize</c> (about 100 times slower). Fastest measured

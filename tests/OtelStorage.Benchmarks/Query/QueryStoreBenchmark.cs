@@ -22,7 +22,7 @@ namespace OtelStorage.Benchmarks.Query;
 /// (realistic traffic spread over the last 24 hours), and Query.Api itself (Kestrel on a free port) answering
 /// HTTP requests. Measures trace-by-ID latency and data-object reads per lookup, a one-service search over the
 /// last hour, and searches that match nothing over the whole store.
-/// Run: dotnet run -c Release --project tests/OtelStorage.Benchmarks -- query-store [--blocks 1000] [--spans-per-block 1000] [--lookups 1000] [--bloom-fpr 0.0001 (the writer's default)]
+/// Run: dotnet run -c Release --project tests/OtelStorage.Benchmarks -- query-store [--blocks 1000] [--spans-per-block 1000] [--lookups 1000] [--bloom-fpr 0.00005] [--row-group-spans 10000] (defaults: the writer's)
 /// </summary>
 public static class QueryStoreBenchmark
 {
@@ -33,6 +33,7 @@ public static class QueryStoreBenchmark
         var blocks = Arg(args, "--blocks", 1000);
         var spansPerBlock = Arg(args, "--spans-per-block", 1000);
         var lookups = Arg(args, "--lookups", 1000);
+        var rowGroupSpans = Arg(args, "--row-group-spans", new BlockBuildOptions().RowGroupSpans);
         var fpr = double.Parse(ArgText(args, "--bloom-fpr", new BlockBuildOptions().BloomFalsePositiveRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
 
@@ -41,7 +42,7 @@ public static class QueryStoreBenchmark
         try
         {
             var now = DateTimeOffset.UtcNow;
-            var traceIds = await WriteStoreAsync(s3, blocks, spansPerBlock, fpr, now);
+            var traceIds = await WriteStoreAsync(s3, blocks, spansPerBlock, new BlockBuildOptions { BloomFalsePositiveRate = fpr, RowGroupSpans = rowGroupSpans }, now);
             await MeasureAsync(s3, traceIds, lookups, blocks, spansPerBlock, fpr, now);
         }
         finally
@@ -50,7 +51,7 @@ public static class QueryStoreBenchmark
         }
     }
 
-    private static async Task<List<byte[]>> WriteStoreAsync(S3rverServer s3, int blocks, int spansPerBlock, double fpr, DateTimeOffset now)
+    private static async Task<List<byte[]>> WriteStoreAsync(S3rverServer s3, int blocks, int spansPerBlock, BlockBuildOptions build, DateTimeOffset now)
     {
         var options = Options.Create(new ObjectStoreOptions());
         options.Value.ApplyConnectionString(s3.ConnectionString);
@@ -58,12 +59,13 @@ public static class QueryStoreBenchmark
         var sampled = new List<byte[]>();
         var stopwatch = Stopwatch.StartNew();
         long spans = 0;
+        long dataBytes = 0;
         var slot = TimeSpan.FromHours(24) / blocks;
         await Parallel.ForEachAsync(Enumerable.Range(0, blocks), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (i, ct) =>
         {
             var start = now.AddHours(-24) + slot * i;
             var generator = new RealisticSpanGenerator(seed: 1000 + i, start: start);
-            var builder = BlockEncodings.Current.CreateBuilder(Tenant, new BlockBuildOptions { BloomFalsePositiveRate = fpr });
+            var builder = BlockEncodings.Current.CreateBuilder(Tenant, build);
             var requests = generator.Requests(spansPerBlock, 500).ToList();
             var traces = requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans)
                 .Select(s => s.TraceId.ToByteArray()).DistinctBy(Convert.ToHexString).ToList();
@@ -79,10 +81,12 @@ public static class QueryStoreBenchmark
                 sampled.Add(traces[traces.Count / 2]);
                 sampled.Add(traces[^1]);
                 spans += block.Meta.SpanCount;
+                dataBytes += block.Meta.DataSizeBytes;
             }
         });
 
-        Console.WriteLine($"store: {blocks} blocks, {spans} spans, bloom FPR {fpr}, written in {stopwatch.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"store: {blocks} blocks, {spans} spans, bloom FPR {build.BloomFalsePositiveRate}, {build.RowGroupSpans} spans per row group, "
+                          + $"{dataBytes / (double)spans:F1} data bytes per span, written in {stopwatch.Elapsed.TotalSeconds:F1} s");
         return sampled;
     }
 
