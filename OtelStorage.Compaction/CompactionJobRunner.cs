@@ -1,4 +1,3 @@
-using OtelStorage.Tenancy;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,6 +5,7 @@ using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Compaction;
 using OtelStorage.Storage.Retention;
+using OtelStorage.Tenancy;
 
 namespace OtelStorage.Compaction;
 

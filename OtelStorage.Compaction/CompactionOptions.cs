@@ -1,8 +1,8 @@
-using OtelStorage.Tenancy;
 using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Compaction;
+using OtelStorage.Tenancy;
 
 namespace OtelStorage.Compaction;
 

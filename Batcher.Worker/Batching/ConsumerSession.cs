@@ -1,9 +1,9 @@
-using OtelStorage.Tenancy;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Tenancy;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

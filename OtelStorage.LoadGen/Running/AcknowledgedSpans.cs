@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
 namespace OtelStorage.LoadGen.Running;

@@ -1,7 +1,7 @@
-using OtelStorage.Tenancy;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using OtelStorage.Storage.ObjectStore;
+using OtelStorage.Tenancy;
 
 namespace OtelStorage.Storage.Blocks;
 

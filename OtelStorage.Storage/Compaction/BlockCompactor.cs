@@ -1,4 +1,3 @@
-using OtelStorage.Tenancy;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
@@ -6,6 +5,7 @@ using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Retention;
+using OtelStorage.Tenancy;
 
 namespace OtelStorage.Storage.Compaction;
 

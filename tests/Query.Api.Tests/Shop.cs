@@ -1,8 +1,8 @@
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using static Query.Api.Tests.TestSpans;
-using Kind = OpenTelemetry.Proto.Trace.V1.Span.Types.SpanKind;
 using Code = OpenTelemetry.Proto.Trace.V1.Status.Types.StatusCode;
+using Kind = OpenTelemetry.Proto.Trace.V1.Span.Types.SpanKind;
 
 namespace Query.Api.Tests;
 

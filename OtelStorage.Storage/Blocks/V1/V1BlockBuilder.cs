@@ -1,4 +1,3 @@
-using OtelStorage.Tenancy;
 using System.Text;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
@@ -6,6 +5,7 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks.Metadata;
 using OtelStorage.Storage.Retention;
+using OtelStorage.Tenancy;
 using Parquet;
 using Parquet.Schema;
 

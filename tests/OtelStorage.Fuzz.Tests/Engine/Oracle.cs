@@ -1,5 +1,5 @@
-using OpenTelemetry.Proto.Collector.Trace.V1;
 using System.Text.Json;
+using OpenTelemetry.Proto.Collector.Trace.V1;
 
 namespace OtelStorage.Fuzz.Tests.Engine;
 

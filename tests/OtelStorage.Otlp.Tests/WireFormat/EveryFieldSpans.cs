@@ -4,10 +4,10 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
-using ProtoStatus = OpenTelemetry.Proto.Trace.V1.Status;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Xunit;
+using ProtoStatus = OpenTelemetry.Proto.Trace.V1.Status;
 
 namespace OtelStorage.Otlp.Tests.WireFormat;
 
