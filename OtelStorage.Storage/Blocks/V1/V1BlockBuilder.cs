@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
@@ -7,28 +7,36 @@ using OtelStorage.Storage.Blocks.Metadata;
 using OtelStorage.Storage.Retention;
 using OtelStorage.Tenancy;
 using Parquet;
-using Parquet.Schema;
 
 namespace OtelStorage.Storage.Blocks.V1;
 
 /// <summary>
 /// Flattens OTLP requests into v1 rows and encodes them. A span's scalar fields go to columns; the rest of the
-/// span (attributes, events, links, status, dropped counts and unknown fields) is re-serialized as
-/// <c>span_rest</c>. Resources and scopes are serialized once per distinct value and dictionary-encoded.
+/// span (attributes, events, links, status, dropped counts and unknown fields) is kept verbatim as
+/// <c>span_rest</c>. Resources and scopes are kept once per distinct value and dictionary-encoded. Span bytes are
+/// copied once, into a <see cref="SpanArena"/>, and written to Parquet from there.
 /// </summary>
-internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) : IBlockBuilder
+internal sealed class V1BlockBuilder : IBlockBuilder
 {
-    private readonly List<Row> _rows = [];
-    private readonly List<Row> _pending = [];
-    private readonly List<byte> _rest = new(512);
-    private readonly Dictionary<ReadOnlyMemory<byte>, string> _strings = new(Utf8Comparer.Instance);
-    private readonly byte[] _scratch = new byte[MaxInternedBytes];
+    private readonly SpanArena _arena = new();
+    private readonly BlockStrings _strings;
+    private readonly V1Envelopes _envelopes = new([], [], []);
+    private readonly List<V1Row> _rows = [];
+    private readonly List<V1Row> _pending = [];
+    private readonly ArrayBufferWriter<byte> _rest = new(512);
     private readonly Dictionary<byte[], int> _resourceIds = new(ByteArrayComparer.Instance);
-    private readonly List<(byte[] Bytes, string Service)> _resources = [];
     private readonly Dictionary<byte[], int> _scopeIds = new(ByteArrayComparer.Instance);
-    private readonly List<byte[]> _scopes = [];
 
-    public string Tenant { get; } = TenantId.Validate(tenant);
+    private readonly BlockBuildOptions _options;
+
+    public V1BlockBuilder(string tenant, BlockBuildOptions options)
+    {
+        Tenant = TenantId.Validate(tenant);
+        _options = options;
+        _strings = new BlockStrings(_arena);
+    }
+
+    public string Tenant { get; }
 
     public int SpanCount => _rows.Count;
 
@@ -62,26 +70,22 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         BlockId.Validate(blockId);
         var rows = SortedRows();
 
-        using var data = new MemoryStream(Math.Max(1024, rows.Length * 64));
-        var parquetOptions = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = options.Compression };
-        foreach (var f in new DataField[] { V1Schema.Resource, V1Schema.Scope, V1Schema.ServiceName, V1Schema.Name, V1Schema.HttpMethod, V1Schema.HttpRoute, V1Schema.DbSystem, V1Schema.TraceState })
-        {
-            parquetOptions.ColumnEncodingHints[f.Path.ToString()] = EncodingHint.Dictionary;
-        }
-
+        byte[] bytes;
         var ranges = new List<(int Start, int Count)>();
-        await using (var writer = await ParquetWriter.CreateAsync(V1Schema.Schema, data, parquetOptions, append: false, cancellationToken))
+        var metadata = new Dictionary<string, string> { ["otelstorage.format"] = V1Encoding.VersionName, ["otelstorage.tenant"] = Tenant, ["otelstorage.block"] = blockId };
+        using (var writer = new V1ParquetWriter(_arena, _strings, _envelopes, _options.Compression, metadata))
         {
-            writer.CustomMetadata = new Dictionary<string, string> { ["otelstorage.format"] = V1Encoding.VersionName, ["otelstorage.tenant"] = Tenant, ["otelstorage.block"] = blockId };
-            for (var start = 0; start < rows.Length; start += options.RowGroupSpans)
+            for (var start = 0; start < rows.Length; start += _options.RowGroupSpans)
             {
-                var count = Math.Min(options.RowGroupSpans, rows.Length - start);
-                await WriteRowGroupAsync(writer, new ArraySegment<Row>(rows, start, count), cancellationToken);
+                var count = Math.Min(_options.RowGroupSpans, rows.Length - start);
+                cancellationToken.ThrowIfCancellationRequested();
+                writer.WriteRowGroup(rows.AsSpan(start, count));
                 ranges.Add((start, count));
             }
+
+            bytes = writer.Finish();
         }
 
-        var bytes = data.ToArray();
         var index = await BuildIndexAsync(bytes, rows, ranges, cancellationToken);
         var indexBytes = index.Serialize();
         var meta = BuildMeta(blockId, createdAt, rows, bytes.Length, indexBytes.Length, ranges.Count);
@@ -115,8 +119,9 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         if (!_resourceIds.TryGetValue(key, out var resourceId))
         {
             var parsed = OpenTelemetry.Proto.Trace.V1.ResourceSpans.Parser.ParseFrom(key);
-            resourceId = _resources.Count;
-            _resources.Add((key, ServiceNameOf(parsed.Resource?.Attributes)));
+            resourceId = _envelopes.Resources.Count;
+            _envelopes.Resources.Add(_arena.Append(key));
+            _envelopes.ResourceServices.Add(_strings.Id(ServiceNameOf(parsed.Resource?.Attributes)));
             _resourceIds[key] = resourceId;
         }
 
@@ -160,8 +165,8 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         if (!_scopeIds.TryGetValue(key, out var scopeId))
         {
             ScopeSpans.Parser.ParseFrom(key);
-            scopeId = _scopes.Count;
-            _scopes.Add(key);
+            scopeId = _envelopes.Scopes.Count;
+            _envelopes.Scopes.Add(_arena.Append(key));
             _scopeIds[key] = scopeId;
         }
 
@@ -185,23 +190,11 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     /// span_rest and setting the scalars back yields the same message; proto3 omits default scalars, so a scalar
     /// that was absent comes back absent.
     /// </summary>
-    private Row ScanSpan(ReadOnlySpan<byte> span, int resourceId, int scopeId)
+    private V1Row ScanSpan(ReadOnlySpan<byte> span, int resourceId, int scopeId)
     {
-        var row = new Row
-        {
-            TraceId = [],
-            SpanId = [],
-            ParentSpanId = [],
-            Name = string.Empty,
-            TraceState = string.Empty,
-            HttpMethod = string.Empty,
-            HttpRoute = string.Empty,
-            DbSystem = string.Empty,
-            Resource = resourceId,
-            Scope = scopeId,
-        };
+        var row = new V1Row { Resource = resourceId, Scope = scopeId };
         ulong end = 0;
-        _rest.Clear();
+        _rest.ResetWrittenCount();
         var ranks = new PromotionRanks();
         var wire = new ProtoWire(span);
         while (true)
@@ -215,19 +208,19 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
             switch (field, wireType)
             {
                 case (1, ProtoWire.Len):
-                    row.TraceId = wire.ReadLengthDelimited().ToArray();
+                    row.TraceId = _arena.Append(wire.ReadLengthDelimited());
                     break;
                 case (2, ProtoWire.Len):
-                    row.SpanId = wire.ReadLengthDelimited().ToArray();
+                    row.SpanId = _arena.Append(wire.ReadLengthDelimited());
                     break;
                 case (3, ProtoWire.Len):
-                    row.TraceState = Intern(wire.ReadLengthDelimited());
+                    row.TraceState = _strings.Id(wire.ReadLengthDelimited());
                     break;
                 case (4, ProtoWire.Len):
-                    row.ParentSpanId = wire.ReadLengthDelimited().ToArray();
+                    row.ParentSpanId = _arena.Append(wire.ReadLengthDelimited());
                     break;
                 case (5, ProtoWire.Len):
-                    row.Name = Intern(wire.ReadLengthDelimited());
+                    row.Name = _strings.Id(wire.ReadLengthDelimited());
                     break;
                 case (6, ProtoWire.Varint):
                     row.Kind = unchecked((int)wire.ReadVarint());
@@ -243,22 +236,22 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
                     break;
                 case (9, ProtoWire.Len):
                     PromoteAttribute(wire.ReadLengthDelimited(), ref row, ref ranks);
-                    _rest.AddRange(wire.Since(start));
+                    _rest.Write(wire.Since(start));
                     break;
                 case (15, ProtoWire.Len):
                     row.StatusCode = StatusCodeOf(wire.ReadLengthDelimited());
-                    _rest.AddRange(wire.Since(start));
+                    _rest.Write(wire.Since(start));
                     break;
                 default:
                     wire.Skip(wireType);
-                    _rest.AddRange(wire.Since(start));
+                    _rest.Write(wire.Since(start));
                     break;
             }
         }
 
         // Stored as end minus start with wrap-around, so any (start, end) pair, even end < start, comes back exactly.
         row.Duration = unchecked((long)(end - row.Start));
-        row.Rest = _rest.ToArray();
+        row.Rest = _arena.Append(_rest.WrittenSpan);
         return row;
     }
 
@@ -282,7 +275,7 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     }
 
     /// <summary>Copies a span attribute into its promoted column; the stable semantic-convention key wins over the legacy one.</summary>
-    private static void PromoteAttribute(ReadOnlySpan<byte> keyValue, ref Row row, ref PromotionRanks ranks)
+    private void PromoteAttribute(ReadOnlySpan<byte> keyValue, ref V1Row row, ref PromotionRanks ranks)
     {
         ReadOnlySpan<byte> key = default, value = default;
         var wire = new ProtoWire(keyValue);
@@ -330,25 +323,25 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         }
     }
 
-    private static void TakeString(ReadOnlySpan<byte> anyValue, int rank, ref int bestRank, ref string target)
+    private void TakeString(ReadOnlySpan<byte> anyValue, int rank, ref int bestRank, ref int target)
     {
-        if (rank <= bestRank && TryGetString(anyValue, out var text))
+        if (rank <= bestRank && TryGetString(anyValue, out var utf8))
         {
             bestRank = rank;
-            target = text;
+            target = _strings.Id(utf8);
         }
     }
 
-    private static bool TryGetString(ReadOnlySpan<byte> anyValue, out string text)
+    private static bool TryGetString(ReadOnlySpan<byte> anyValue, out ReadOnlySpan<byte> utf8)
     {
-        text = string.Empty;
+        utf8 = default;
         var found = false;
         var wire = new ProtoWire(anyValue);
         while (wire.TryReadTag(out var field, out var wireType))
         {
             if (field == 1 && wireType == ProtoWire.Len)
             {
-                text = Utf8(wire.ReadLengthDelimited());
+                utf8 = wire.ReadLengthDelimited();
                 found = true;
             }
             else
@@ -386,56 +379,6 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         }
 
         return found;
-    }
-
-    private static string Utf8(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes);
-
-    private const int MaxInternedBytes = 256;
-    private const int MaxInternedStrings = 65_536;
-
-    /// <summary>
-    /// Span names and trace states repeat across spans: one string per distinct value saves the allocation, and
-    /// lets the metadata extractor group by reference.
-    /// </summary>
-    private string Intern(ReadOnlySpan<byte> utf8)
-    {
-        if (utf8.IsEmpty)
-        {
-            return string.Empty;
-        }
-
-        if (utf8.Length > MaxInternedBytes)
-        {
-            return Encoding.UTF8.GetString(utf8);
-        }
-
-        utf8.CopyTo(_scratch);
-        if (_strings.TryGetValue(_scratch.AsMemory(0, utf8.Length), out var text))
-        {
-            return text;
-        }
-
-        text = Encoding.UTF8.GetString(utf8);
-        if (_strings.Count < MaxInternedStrings)
-        {
-            _strings[utf8.ToArray()] = text;
-        }
-
-        return text;
-    }
-
-    private sealed class Utf8Comparer : IEqualityComparer<ReadOnlyMemory<byte>>
-    {
-        public static readonly Utf8Comparer Instance = new();
-
-        public bool Equals(ReadOnlyMemory<byte> x, ReadOnlyMemory<byte> y) => x.Span.SequenceEqual(y.Span);
-
-        public int GetHashCode(ReadOnlyMemory<byte> obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj.Span);
-            return hash.ToHashCode();
-        }
     }
 
     /// <summary>A ResourceSpans (or ScopeSpans) holding only field 1 and the schema URL (field 3), as stored in the resource and scope columns.</summary>
@@ -496,82 +439,12 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         public int Db = int.MaxValue;
     }
 
-    private async Task WriteRowGroupAsync(ParquetWriter writer, ArraySegment<Row> rows, CancellationToken cancellationToken)
+    private async Task<BlockIndex> BuildIndexAsync(byte[] data, V1Row[] rows, List<(int Start, int Count)> ranges, CancellationToken cancellationToken)
     {
-        var n = rows.Count;
-        var bytesColumn = new byte[n][];
-        var stringColumn = new string[n];
-        var longColumn = new long[n];
-        var intColumn = new int[n];
-        using var group = writer.CreateRowGroup();
-
-        async Task Bytes(DataField field, Func<Row, byte[]> get)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                bytesColumn[i] = get(rows[i]);
-            }
-
-            await group.WriteAsync(field, bytesColumn);
-        }
-
-        async Task Strings(DataField field, Func<Row, string> get)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                stringColumn[i] = get(rows[i]);
-            }
-
-            await group.WriteAsync(field, stringColumn);
-        }
-
-        async Task Longs(DataField field, Func<Row, long> get)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                longColumn[i] = get(rows[i]);
-            }
-
-            await group.WriteAsync(field, new ReadOnlyMemory<long>(longColumn), cancellationToken: cancellationToken);
-        }
-
-        async Task Ints(DataField field, Func<Row, int> get)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                intColumn[i] = get(rows[i]);
-            }
-
-            await group.WriteAsync(field, new ReadOnlyMemory<int>(intColumn), cancellationToken: cancellationToken);
-        }
-
-        await Bytes(V1Schema.TraceId, r => r.TraceId);
-        await Bytes(V1Schema.SpanId, r => r.SpanId);
-        await Bytes(V1Schema.ParentSpanId, r => r.ParentSpanId);
-        await Longs(V1Schema.StartTime, r => unchecked((long)r.Start));
-        await Longs(V1Schema.Duration, r => r.Duration);
-        await Strings(V1Schema.ServiceName, r => _resources[r.Resource].Service);
-        await Strings(V1Schema.Name, r => r.Name);
-        await Ints(V1Schema.Kind, r => r.Kind);
-        await Ints(V1Schema.StatusCode, r => r.StatusCode);
-        await Strings(V1Schema.TraceState, r => r.TraceState);
-        await Ints(V1Schema.Flags, r => r.Flags);
-        await Strings(V1Schema.HttpMethod, r => r.HttpMethod);
-        await Ints(V1Schema.HttpStatusCode, r => r.HttpStatusCode);
-        await Strings(V1Schema.HttpRoute, r => r.HttpRoute);
-        await Strings(V1Schema.DbSystem, r => r.DbSystem);
-        await Bytes(V1Schema.Resource, r => _resources[r.Resource].Bytes);
-        await Bytes(V1Schema.Scope, r => _scopes[r.Scope]);
-        await Bytes(V1Schema.SpanRest, r => r.Rest);
-        group.CompleteValidate();
-    }
-
-    private async Task<BlockIndex> BuildIndexAsync(byte[] data, Row[] rows, List<(int Start, int Count)> ranges, CancellationToken cancellationToken)
-    {
-        var bloom = BloomFilter.Create(CountTraces(rows), options.BloomFalsePositiveRate);
+        var bloom = BloomFilter.Create(CountTraces(rows), _options.BloomFalsePositiveRate);
         foreach (var r in rows)
         {
-            bloom.Add(r.TraceId);
+            bloom.Add(_arena.Span(r.TraceId));
         }
 
         var groups = new List<RowGroupRange>(ranges.Count);
@@ -601,8 +474,8 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
                 first,
                 checked((int)(end - first)),
                 count,
-                V1Rows.TraceKey(rows[rowStart].TraceId),
-                V1Rows.TraceKey(rows[rowStart + count - 1].TraceId),
+                V1Rows.TraceKey(_arena.Span(rows[rowStart].TraceId)),
+                V1Rows.TraceKey(_arena.Span(rows[rowStart + count - 1].TraceId)),
                 minStart,
                 maxStart));
         }
@@ -617,14 +490,15 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         };
     }
 
-    private BlockMeta BuildMeta(string blockId, DateTimeOffset createdAt, Row[] rows, long dataBytes, long indexBytes, int rowGroups)
+    private BlockMeta BuildMeta(string blockId, DateTimeOffset createdAt, V1Row[] rows, long dataBytes, long indexBytes, int rowGroups)
     {
         var facts = new SpanFacts[rows.Length];
         ulong minStart = ulong.MaxValue, maxStart = 0, maxEnd = 0;
         for (var i = 0; i < rows.Length; i++)
         {
             ref readonly var r = ref rows[i];
-            facts[i] = new SpanFacts(r.TraceId, r.SpanId, r.ParentSpanId, _resources[r.Resource].Service, r.Name, r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
+            var service = _strings.Text(_envelopes.ResourceServices[r.Resource]);
+            facts[i] = new SpanFacts(_arena.Memory(r.TraceId), _arena.Memory(r.SpanId), _arena.Memory(r.ParentSpanId), service, _strings.Text(r.Name), r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
             minStart = Math.Min(minStart, r.Start);
             maxStart = Math.Max(maxStart, r.Start);
             maxEnd = Math.Max(maxEnd, unchecked(r.Start + (ulong)r.Duration));
@@ -671,17 +545,17 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
     }
 
     /// <summary>Rows in (trace ID, start time, span ID) order, sorted through compact keys rather than moving rows.</summary>
-    private Row[] SortedRows()
+    private V1Row[] SortedRows()
     {
         var keys = new SortKey[_rows.Count];
         for (var i = 0; i < keys.Length; i++)
         {
             var r = _rows[i];
-            keys[i] = new SortKey(V1Rows.TraceKey(r.TraceId), r.Start, Metadata.MetadataExtractor.SpanKey(r.SpanId), i);
+            keys[i] = new SortKey(V1Rows.TraceKey(_arena.Span(r.TraceId)), r.Start, MetadataExtractor.SpanKey(_arena.Span(r.SpanId)), i);
         }
 
         Array.Sort(keys);
-        var rows = new Row[keys.Length];
+        var rows = new V1Row[keys.Length];
         for (var i = 0; i < keys.Length; i++)
         {
             rows[i] = _rows[keys[i].Index];
@@ -690,39 +564,18 @@ internal sealed class V1BlockBuilder(string tenant, BlockBuildOptions options) :
         return rows;
     }
 
-    private static int CountTraces(Row[] sortedRows)
+    private int CountTraces(V1Row[] sortedRows)
     {
         var count = 0;
         for (var i = 0; i < sortedRows.Length; i++)
         {
-            if (i == 0 || !sortedRows[i].TraceId.AsSpan().SequenceEqual(sortedRows[i - 1].TraceId))
+            if (i == 0 || !_arena.Span(sortedRows[i].TraceId).SequenceEqual(_arena.Span(sortedRows[i - 1].TraceId)))
             {
                 count++;
             }
         }
 
         return count;
-    }
-
-    private struct Row
-    {
-        public byte[] TraceId;
-        public byte[] SpanId;
-        public byte[] ParentSpanId;
-        public ulong Start;
-        public long Duration;
-        public string Name;
-        public int Kind;
-        public int StatusCode;
-        public string TraceState;
-        public int Flags;
-        public int Resource;
-        public int Scope;
-        public string HttpMethod;
-        public int HttpStatusCode;
-        public string HttpRoute;
-        public string DbSystem;
-        public byte[] Rest;
     }
 
     private readonly record struct SortKey(UInt128 Trace, ulong Start, ulong Span, int Index) : IComparable<SortKey>
