@@ -53,8 +53,8 @@ public sealed class BatcherOptions : IValidatableObject
     public int RowGroupSpans { get; set; } = BlockBuildOptions.DefaultRowGroupSpans;
 
     /// <summary>
-    /// Zstd effort: <c>Fastest</c>, <c>Optimal</c> or <c>SmallestSize</c> (about 100 times slower). Fastest measured
-    /// smaller and no slower than Optimal on realistic spans (docs/performance-blocks.md).
+    /// Zstd effort: <c>Fastest</c> (level 1), <c>Optimal</c> (3) or <c>SmallestSize</c> (9, about 20% slower
+    /// and 20% smaller; docs/performance-compaction.md).
     /// </summary>
     [ConfigurationKeyName("compression")]
     public CompressionLevel Compression { get; set; } = CompressionLevel.Fastest;
