@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Google.Rpc;
 using Ingest.Api.Ingest;
 using Ingest.Api.Options;
@@ -119,20 +118,23 @@ public static class OtlpHttpApi
 
         using (body)
         {
+            if (!json)
+            {
+                return ToHttpResult(await services.Pipeline.IngestProtobufAsync(body.Memory, protocol, tenant, context.RequestAborted), json);
+            }
+
             ExportTraceServiceRequest export;
             try
             {
-                export = json ? OtlpJson.ParseRequest(body.Span) : ExportTraceServiceRequest.Parser.ParseFrom(body.Span);
+                export = OtlpJson.ParseRequest(body.Span);
             }
-            catch (Exception e) when (e is InvalidProtocolBufferException or OtlpJsonException)
+            catch (OtlpJsonException e)
             {
                 services.Telemetry.Request(protocol, "invalid");
-                var what = json ? "The body is not valid OTLP JSON" : "The body is not a valid OTLP protobuf ExportTraceServiceRequest";
-                return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"{what}: {e.Message}", json);
+                return OtlpHttpResult.Failure(StatusCodes.Status400BadRequest, Code.InvalidArgument, $"The body is not valid OTLP JSON: {e.Message}", json);
             }
 
-            var result = await services.Pipeline.IngestAsync(export, json ? default : body.Memory, protocol, tenant, context.RequestAborted);
-            return ToHttpResult(result, json);
+            return ToHttpResult(await services.Pipeline.IngestAsync(export, protocol, tenant, context.RequestAborted), json);
         }
     }
 

@@ -14,7 +14,7 @@ namespace Ingest.Api.Grpc;
 /// </summary>
 /// <remarks>
 /// Bound by hand rather than through the generated <c>TraceServiceBase</c>: the same method, but its request
-/// marshaller keeps the received bytes (<see cref="ReceivedExport"/>), which valid requests are published as.
+/// marshaller keeps the received bytes undecoded (<see cref="ReceivedExport"/>), which valid requests are published as.
 /// </remarks>
 [BindServiceMethod(typeof(TraceIngestService), nameof(BindService))]
 public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthorizer authorizer, IngestTelemetry telemetry)
@@ -49,13 +49,7 @@ public class TraceIngestService(IngestPipeline pipeline, ApiKeyAuthorizer author
             throw OtlpStatus.Create(code, ApiKeyAuthorizer.Explain(access, tenant)).ToRpcException();
         }
 
-        if (received.Request is null)
-        {
-            telemetry.Request(IngestProtocol.Grpc, "invalid");
-            throw OtlpStatus.Create(Code.InvalidArgument, received.Error!).ToRpcException();
-        }
-
-        var result = await pipeline.IngestAsync(received.Request, received.Encoded, IngestProtocol.Grpc, tenant, context.CancellationToken);
+        var result = await pipeline.IngestProtobufAsync(received.Encoded, IngestProtocol.Grpc, tenant, context.CancellationToken);
         return result.Outcome switch
         {
             IngestOutcome.Accepted => result.Response,

@@ -217,7 +217,8 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         {
             if (batch.Encoded.IsEmpty)
             {
-                batch.Request.WriteTo(body.AsSpan(0, batch.EncodedSize));
+                var request = batch.Request ?? throw new ArgumentException("A batch holds a request or its encoding.", nameof(batch));
+                request.WriteTo(body.AsSpan(0, batch.EncodedSize));
             }
             else
             {

@@ -94,7 +94,7 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         var error = await Assert.ThrowsAsync<RpcException>(() => app.GrpcChannel.CreateCallInvoker().AsyncUnaryCall(raw, null, new CallOptions(cancellationToken: Cancel), [0x0A, 0xFF, 0xFF, 0xFF, 0x0F]).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains("not a valid OTLP ExportTraceServiceRequest", error.Status.Detail);
+        Assert.Contains("not a valid OTLP protobuf ExportTraceServiceRequest", error.Status.Detail);
     }
 
     [Fact]

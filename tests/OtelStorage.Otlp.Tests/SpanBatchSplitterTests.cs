@@ -59,6 +59,7 @@ public sealed class SpanBatchSplitterTests
         foreach (var batch in batches)
         {
             Assert.True(batch.EncodedSize <= 16 * 1024, $"batch of {batch.EncodedSize} bytes");
+            Assert.NotNull(batch.Request);
             Assert.Equal(batch.Request.CalculateSize(), batch.EncodedSize);
             Assert.Equal(SpanBatchSplitter.CountSpans(batch.Request), batch.SpanCount);
         }

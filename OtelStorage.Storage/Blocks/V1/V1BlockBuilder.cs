@@ -1,5 +1,6 @@
 using System.Buffers;
 using Google.Protobuf;
+using OtelStorage.Otlp.Wire;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;

@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 
-namespace OtelStorage.Storage.Blocks.V1;
+namespace OtelStorage.Otlp.Wire;
 
 /// <summary>
 /// A forward-only reader of protobuf wire format (https://protobuf.dev/programming-guides/encoding/) over a
 /// span, for scanning OTLP requests without materializing messages. Malformed input throws
 /// <see cref="InvalidDataException"/>.
 /// </summary>
-internal ref struct ProtoWire(ReadOnlySpan<byte> buffer)
+public ref struct ProtoWire(ReadOnlySpan<byte> buffer)
 {
     public const int Varint = 0;
     public const int Fixed64 = 1;
