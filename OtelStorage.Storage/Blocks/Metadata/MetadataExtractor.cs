@@ -2,11 +2,14 @@ using System.Buffers.Binary;
 
 namespace OtelStorage.Storage.Blocks.Metadata;
 
-/// <summary>The fields of one span the extractor needs.</summary>
+/// <summary>
+/// The fields of one span the extractor needs. IDs come as keys (<see cref="MetadataExtractor.TraceKey"/>,
+/// <see cref="MetadataExtractor.SpanKey"/>); <paramref name="Parent"/> is null for a root span.
+/// </summary>
 public readonly record struct SpanFacts(
-    ReadOnlyMemory<byte> TraceId,
-    ReadOnlyMemory<byte> SpanId,
-    ReadOnlyMemory<byte> ParentSpanId,
+    UInt128 Trace,
+    ulong Span,
+    ulong? Parent,
     string Service,
     string Operation,
     int Kind,
@@ -31,15 +34,14 @@ public static class MetadataExtractor
     private const int KindServer = 2;
     private const int KindConsumer = 5;
 
-    public static ExtractedMetadata Extract(IReadOnlyList<SpanFacts> spans)
+    public static ExtractedMetadata Extract(ReadOnlySpan<SpanFacts> spans)
     {
-        var serviceOfSpan = new Dictionary<(UInt128 Trace, ulong Span), string>(spans.Count);
+        var serviceOfSpan = new Dictionary<(UInt128 Trace, ulong Span), string>(spans.Length);
         var traces = new HashSet<UInt128>();
-        foreach (var s in spans)
+        foreach (ref readonly var s in spans)
         {
-            var trace = TraceKey(s.TraceId.Span);
-            traces.Add(trace);
-            serviceOfSpan[(trace, SpanKey(s.SpanId.Span))] = s.Service;
+            traces.Add(s.Trace);
+            serviceOfSpan[(s.Trace, s.Span)] = s.Service;
         }
 
         var edges = new Dictionary<(string, string), DependencyEdge>();
@@ -48,7 +50,7 @@ public static class MetadataExtractor
         // Writers pass the same string instances for repeated names; a reference-keyed cache in front of the
         // content-keyed map skips hashing two strings per span.
         var byReference = new Dictionary<(string, string, int), OperationStatistics>(ReferenceKeyComparer.Instance);
-        foreach (var s in spans)
+        foreach (ref readonly var s in spans)
         {
             if (!byReference.TryGetValue((s.Service, s.Operation, s.Kind), out var op))
             {
@@ -58,11 +60,11 @@ public static class MetadataExtractor
 
             Count(ref op, s);
 
-            var isRoot = s.ParentSpanId.IsEmpty;
+            var isRoot = s.Parent is null;
             string? parentService = null;
-            if (!isRoot)
+            if (s.Parent is { } parent)
             {
-                serviceOfSpan.TryGetValue((TraceKey(s.TraceId.Span), SpanKey(s.ParentSpanId.Span)), out parentService);
+                serviceOfSpan.TryGetValue((s.Trace, parent), out parentService);
             }
 
             if (isRoot || s.Kind is KindServer or KindConsumer)
@@ -134,10 +136,10 @@ public static class MetadataExtractor
             HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item1), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item2), obj.Item3);
     }
 
-    internal static UInt128 TraceKey(ReadOnlySpan<byte> id) =>
+    public static UInt128 TraceKey(ReadOnlySpan<byte> id) =>
         id.Length == 16 ? BinaryPrimitives.ReadUInt128BigEndian(id) : (UInt128)(ulong)id.Length << 64 | (ulong)FallbackHash(id);
 
-    internal static ulong SpanKey(ReadOnlySpan<byte> id) =>
+    public static ulong SpanKey(ReadOnlySpan<byte> id) =>
         id.Length == 8 ? BinaryPrimitives.ReadUInt64BigEndian(id) : (ulong)FallbackHash(id);
 
     // Ingest validates ID lengths; this only keeps the extractor total for malformed input.

@@ -499,7 +499,16 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         {
             ref readonly var r = ref rows[i];
             var service = _strings.Text(_envelopes.ResourceServices[r.Resource]);
-            facts[i] = new SpanFacts(_arena.Memory(r.TraceId), _arena.Memory(r.SpanId), _arena.Memory(r.ParentSpanId), service, _strings.Text(r.Name), r.Kind, r.StatusCode == (int)Status.Types.StatusCode.Error, r.Duration);
+            var parent = _arena.Span(r.ParentSpanId);
+            facts[i] = new SpanFacts(
+                MetadataExtractor.TraceKey(_arena.Span(r.TraceId)),
+                MetadataExtractor.SpanKey(_arena.Span(r.SpanId)),
+                parent.IsEmpty ? null : MetadataExtractor.SpanKey(parent),
+                service,
+                _strings.Text(r.Name),
+                r.Kind,
+                r.StatusCode == (int)Status.Types.StatusCode.Error,
+                r.Duration);
             minStart = Math.Min(minStart, r.Start);
             maxStart = Math.Max(maxStart, r.Start);
             maxEnd = Math.Max(maxEnd, unchecked(r.Start + (ulong)r.Duration));

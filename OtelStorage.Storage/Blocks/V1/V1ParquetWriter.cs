@@ -214,7 +214,8 @@ internal sealed class V1ParquetWriter : IDisposable
     private static WriterProperties Properties(CompressionLevel compression)
     {
         using var builder = new WriterPropertiesBuilder();
-        builder.Compression(Compression.Zstd).CompressionLevel(ZstdLevel(compression)).DisableDictionary();
+        // Size statistics (a tenth of the footer) serve no reader of ours; min/max statistics stay for external engines.
+        builder.Compression(Compression.Zstd).CompressionLevel(ZstdLevel(compression)).DisableDictionary().SetSizeStatisticsLevel(SizeStatisticsLevel.None);
         foreach (var field in DictionaryColumns)
         {
             builder.EnableDictionary(field.Name);
