@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using OtelStorage.LoadGen.Running;
 using OtelStorage.LoadGen.Sending;
 using OtelStorage.LoadGen.Verification;
+using OtelStorage.LoadGen.Workload;
 
 var protocol = new Option<string>("--protocol", "-p") { Description = "grpc, http/protobuf or http/json", DefaultValueFactory = _ => "grpc" };
 var endpoint = new Option<string?>("--endpoint", "-e") { Description = "OTLP endpoint (default http://localhost:4317 for grpc, http://localhost:4318 for http)" };
@@ -10,7 +13,19 @@ var duration = new Option<string?>("--duration", "-d") { Description = "how long
 var spans = new Option<long?>("--spans", "-n") { Description = "how many spans to send" };
 var concurrency = new Option<int>("--concurrency", "-c") { Description = "requests in flight", DefaultValueFactory = _ => 4 };
 var batchSize = new Option<int>("--batch-size", "-b") { Description = "spans per export request", DefaultValueFactory = _ => 512 };
-var seed = new Option<int>("--seed") { Description = "seed of the realistic data set (same seed, same spans)", DefaultValueFactory = _ => 42 };
+var seed = new Option<int>("--seed") { Description = "seed of the realistic data set and of the IDs (same seed, same spans)", DefaultValueFactory = _ => 42 };
+var templateSpans = new Option<long>("--template-spans")
+{
+    Description = "spans in the request template pool, generated before sending starts; each send patches a copy with fresh IDs and current timestamps",
+    DefaultValueFactory = _ => 1_000_000,
+};
+templateSpans.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<long>() < 1)
+    {
+        result.AddError($"--template-spans must be at least 1, got {result.GetValueOrDefault<long>()}");
+    }
+});
 var tenant = new Option<string>("--tenant") { Description = "X-Scope-OrgID", DefaultValueFactory = _ => "single-tenant" };
 var apiKey = new Option<string?>("--api-key") { Description = "sent as X-API-Key" };
 var verify = new Option<bool>("--verify") { Description = "afterwards, read every acknowledged span back from Query.Api; any missing fails the run" };
@@ -20,8 +35,25 @@ var json = new Option<FileInfo?>("--json") { Description = "also write the summa
 
 var root = new RootCommand("OtelStorage example client and load generator: sends realistic traces over OTLP and checks they are stored.")
 {
-    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, tenant, apiKey, verify, queryUrl, verifyTimeout, json,
+    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, templateSpans, tenant, apiKey, verify, queryUrl, verifyTimeout, json,
 };
+
+var measureSpans = new Option<long>("--spans", "-n") { Description = "spans through each path", DefaultValueFactory = _ => 2_000_000 };
+var measure = new Command("measure", "measures the CPU per span of making requests (template patch, patch + track, generate + serialize); sends nothing")
+{
+    measureSpans, batchSize, seed, templateSpans,
+};
+measure.SetAction(parse =>
+{
+    var figures = RequestCost.Measure(parse.GetValue(seed), parse.GetValue(batchSize), parse.GetValue(templateSpans), parse.GetValue(measureSpans));
+    Console.WriteLine("| path | spans | CPU-s | µs per span | spans per CPU-second |");
+    Console.WriteLine("|---|---|---|---|---|");
+    foreach (var f in figures)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {f.Path} | {f.Spans:N0} | {f.Cpu.TotalSeconds:F2} | {f.MicrosecondsPerSpan:F3} | {1e6 / f.MicrosecondsPerSpan:N0} |"));
+    }
+});
+root.Subcommands.Add(measure);
 
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -36,6 +68,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Concurrency = parse.GetValue(concurrency),
         BatchSize = parse.GetValue(batchSize),
         Seed = parse.GetValue(seed),
+        TemplateSpans = parse.GetValue(templateSpans),
         Tenant = parse.GetValue(tenant)!,
         ApiKey = parse.GetValue(apiKey),
         TrackAcknowledged = parse.GetValue(verify),
@@ -45,9 +78,12 @@ root.SetAction(async (parse, cancellationToken) =>
         options = options with { TotalSpans = 10_000 };
     }
 
+    var generating = Stopwatch.StartNew();
+    var templates = RequestTemplatePool.Generate(options.Seed, options.BatchSize, options.TemplatePoolSpans());
+    await Console.Error.WriteLineAsync($"generated {templates.Templates.Count:N0} request templates ({templates.SpanCount:N0} spans, {templates.ByteCount / 1e6:N0} MB) in {generating.Elapsed.TotalSeconds:F1} s");
     await Console.Error.WriteLineAsync($"sending to {options.Endpoint} over {otlpProtocol.Name()}, {options.Concurrency} in flight, {options.BatchSize} spans per request, seed {options.Seed}");
     using var sender = OtlpSender.Create(options.Protocol, options.Endpoint, options.Headers(), options.Timeout);
-    var runner = new LoadRunner(options, sender);
+    var runner = new LoadRunner(options, sender, templates);
     using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     var progress = new ProgressReporter(runner, Console.Error).RunAsync(stopProgress.Token);
     await runner.RunAsync(cancellationToken);

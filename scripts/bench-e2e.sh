@@ -114,6 +114,8 @@ lines = [
     "CPU-seconds per million acknowledged spans:", "", "| process | CPU-s / M spans |", "|---|---|",
 ]
 lines += [f"| {k} | {c / spans * 1e6:.1f} |" for k, c in sorted(cpu.items())] if spans else []
+# The load generator measures itself (Process.TotalProcessorTime) over its sending phase only.
+lines += [f"| load generator | {load.get('LoadGeneratorCpuSecondsPerMillionSpans', 0):.1f} |"]
 lines += ["", "Single-stage limits measured in the same run:", "", "| stage | spans/s |", "|---|---|"]
 lines += [f"| {k} | {s:,.0f} |" for k, s in stage.items()]
 lines += ["", f"RabbitMQ publish+confirm: {limits.get('rabbitmq_publish_confirm_mb_per_s', 0):.0f} MB/s with {limits.get('rabbitmq_message_bytes', 0):,.0f}-byte messages; "

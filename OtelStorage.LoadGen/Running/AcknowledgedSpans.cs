@@ -1,6 +1,5 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.LoadGen.Workload;
 
 namespace OtelStorage.LoadGen.Running;
 
@@ -13,18 +12,15 @@ public sealed class AcknowledgedSpans
 
     public long SpanCount => _byTrace.Values.Sum(b => (long)b.Count);
 
-    public void Add(ExportTraceServiceRequest request)
+    /// <summary>Records the IDs as sent, read from the patched bytes at the template's offsets: no parsing.</summary>
+    public void Add(PatchedRequest request)
     {
-        foreach (var resourceSpans in request.ResourceSpans)
+        var traces = new ConcurrentBag<ulong>?[request.Template.TraceCount];
+        for (var span = 0; span < request.SpanCount; span++)
         {
-            foreach (var scopeSpans in resourceSpans.ScopeSpans)
-            {
-                foreach (var span in scopeSpans.Spans)
-                {
-                    var traceId = Convert.ToHexStringLower(span.TraceId.Span);
-                    _byTrace.GetOrAdd(traceId, _ => []).Add(BinaryPrimitives.ReadUInt64BigEndian(span.SpanId.Span));
-                }
-            }
+            ref var spans = ref traces[request.TraceOf(span)];
+            spans ??= _byTrace.GetOrAdd(Convert.ToHexStringLower(request.TraceId(span)), _ => []);
+            spans.Add(request.SpanId(span));
         }
     }
 }

@@ -23,7 +23,14 @@ public sealed record LoadOptions
     /// <summary>Spans per export request (whole traces, so requests hold about this many).</summary>
     public int BatchSize { get; init; } = 512;
 
+    /// <summary>Seeds the data set and the IDs of every send: the same seed sends the same spans.</summary>
     public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Spans in the request template pool. A million spans (about 300 MB) keeps repetition from flattering block
+    /// compression; a run that sends fewer spans generates only what it sends.
+    /// </summary>
+    public long TemplateSpans { get; init; } = 1_000_000;
 
     public string Tenant { get; init; } = "single-tenant";
 
@@ -33,6 +40,9 @@ public sealed record LoadOptions
 
     /// <summary>Remember every acknowledged span so it can be verified afterwards.</summary>
     public bool TrackAcknowledged { get; init; }
+
+    /// <summary>The spans worth generating as templates: no more than the run sends.</summary>
+    public long TemplatePoolSpans() => Math.Min(TemplateSpans, TotalSpans ?? long.MaxValue);
 
     public IReadOnlyDictionary<string, string> Headers()
     {

@@ -1,22 +1,24 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.LoadGen.Sending;
-using OtelStorage.Workload;
+using OtelStorage.LoadGen.Workload;
 
 namespace OtelStorage.LoadGen.Running;
 
 /// <summary>
-/// Generates the realistic data set on one thread and exports it from <see cref="LoadOptions.Concurrency"/> workers,
-/// paced to the target rate, until the duration or span count is reached.
+/// Patches requests from the template pool on one thread and exports them from <see cref="LoadOptions.Concurrency"/>
+/// workers, paced to the target rate, until the duration or span count is reached.
 /// </summary>
-public sealed class LoadRunner(LoadOptions options, OtlpSender sender)
+public sealed class LoadRunner(LoadOptions options, OtlpSender sender, RequestTemplatePool templates)
 {
     public LoadStatistics Statistics { get; } = new();
 
     public AcknowledgedSpans Acknowledged { get; } = new();
 
     public Stopwatch Elapsed { get; } = new();
+
+    /// <summary>CPU time of the whole process while the run sent: the load generator's own cost.</summary>
+    public TimeSpan CpuTime { get; private set; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -25,11 +27,12 @@ public sealed class LoadRunner(LoadOptions options, OtlpSender sender)
             throw new ArgumentException("Give a duration, a span count or both.");
         }
 
-        var requests = Channel.CreateBounded<ExportTraceServiceRequest>(new BoundedChannelOptions(options.Concurrency * 2)
+        var requests = Channel.CreateBounded<PatchedRequest>(new BoundedChannelOptions(options.Concurrency * 2)
         {
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        var cpuBefore = ProcessCpuTime();
         Elapsed.Start();
         var producer = Task.Run(() => ProduceAsync(requests.Writer, cancellationToken), cancellationToken);
         var workers = Enumerable.Range(0, options.Concurrency)
@@ -38,23 +41,32 @@ public sealed class LoadRunner(LoadOptions options, OtlpSender sender)
         await producer;
         await Task.WhenAll(workers);
         Elapsed.Stop();
+        CpuTime = ProcessCpuTime() - cpuBefore;
     }
 
-    private async Task ProduceAsync(ChannelWriter<ExportTraceServiceRequest> writer, CancellationToken cancellationToken)
+    internal static TimeSpan ProcessCpuTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    internal static ulong UnixNanoNow() => (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
+    private async Task ProduceAsync(ChannelWriter<PatchedRequest> writer, CancellationToken cancellationToken)
     {
         try
         {
-            // Timestamps start a little in the past so that a search for "the last hour" finds the run.
-            var generator = new RealisticSpanGenerator(options.Seed, DateTimeOffset.UtcNow.AddMinutes(-5));
             var total = options.TotalSpans ?? long.MaxValue;
+            var produced = 0L;
             while (!cancellationToken.IsCancellationRequested
-                   && generator.SpanCount < total
+                   && produced < total
                    && (options.Duration is null || Elapsed.Elapsed < options.Duration))
             {
-                var request = generator.NextRequest((int)Math.Min(options.BatchSize, total - generator.SpanCount));
+                var request = templates.Next(UnixNanoNow());
+                produced += request.SpanCount;
                 if (options.Rate > 0)
                 {
-                    var due = TimeSpan.FromSeconds(generator.SpanCount / options.Rate) - Elapsed.Elapsed;
+                    var due = TimeSpan.FromSeconds(produced / options.Rate) - Elapsed.Elapsed;
                     if (due > TimeSpan.Zero)
                     {
                         await Task.Delay(due, cancellationToken);
@@ -74,35 +86,41 @@ public sealed class LoadRunner(LoadOptions options, OtlpSender sender)
         }
     }
 
-    private async Task SendAsync(ChannelReader<ExportTraceServiceRequest> reader, CancellationToken cancellationToken)
+    private async Task SendAsync(ChannelReader<PatchedRequest> reader, CancellationToken cancellationToken)
     {
         await foreach (var request in reader.ReadAllAsync(CancellationToken.None))
         {
-            var spans = request.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count));
-            var started = Stopwatch.GetTimestamp();
-            SendResult result;
             try
             {
-                result = await sender.SendAsync(request, cancellationToken);
+                await ExportAsync(request, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-
-            var latency = Stopwatch.GetElapsedTime(started);
-            if (!result.Acknowledged)
+            finally
             {
-                Statistics.RecordFailure(spans, result.ErrorKind ?? "error", latency);
-                continue;
+                request.Dispose();
             }
+        }
+    }
 
-            Statistics.RecordSuccess(spans, result.RejectedSpans, latency);
-            // With a partial success we cannot tell which spans were kept, so only whole acceptances are verified.
-            if (options.TrackAcknowledged && result.RejectedSpans == 0)
-            {
-                Acknowledged.Add(request);
-            }
+    private async Task ExportAsync(PatchedRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await sender.SendAsync(request.Bytes, cancellationToken);
+        var latency = Stopwatch.GetElapsedTime(started);
+        if (!result.Acknowledged)
+        {
+            Statistics.RecordFailure(request.SpanCount, result.ErrorKind ?? "error", latency);
+            return;
+        }
+
+        Statistics.RecordSuccess(request.SpanCount, result.RejectedSpans, latency);
+        // With a partial success we cannot tell which spans were kept, so only whole acceptances are verified.
+        if (options.TrackAcknowledged && result.RejectedSpans == 0)
+        {
+            Acknowledged.Add(request);
         }
     }
 }

@@ -19,6 +19,8 @@ public sealed record RunSummary(
     double LatencyP90Ms,
     double LatencyP99Ms,
     double LatencyMaxMs,
+    double LoadGeneratorCpuSeconds,
+    double LoadGeneratorCpuSecondsPerMillionSpans,
     VerificationResult? Verification)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -41,6 +43,8 @@ public sealed record RunSummary(
             s.Latency.Percentile(90),
             s.Latency.Percentile(99),
             s.Latency.Percentile(100),
+            runner.CpuTime.TotalSeconds,
+            s.SpansAcknowledged > 0 ? runner.CpuTime.TotalSeconds / s.SpansAcknowledged * 1e6 : 0,
             verification);
     }
 
@@ -63,6 +67,7 @@ public sealed record RunSummary(
         }
 
         output.WriteLine(string.Create(c, $"export latency ms   p50 {LatencyP50Ms:F1}  p90 {LatencyP90Ms:F1}  p99 {LatencyP99Ms:F1}  max {LatencyMaxMs:F1}"));
+        output.WriteLine(string.Create(c, $"load generator CPU  {LoadGeneratorCpuSeconds,14:F2} s  ({LoadGeneratorCpuSecondsPerMillionSpans:F2} CPU-s per million acknowledged spans)"));
         if (Verification is { } v)
         {
             output.WriteLine(string.Create(c, $"verified traces     {v.Traces,14:N0}"));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
@@ -8,7 +9,10 @@ using OtelStorage.Otlp.Json;
 
 namespace OtelStorage.LoadGen.Sending;
 
-/// <summary>Sends ExportTraceServiceRequests to an OTLP endpoint the way the official exporters do.</summary>
+/// <summary>
+/// Sends serialized ExportTraceServiceRequests to an OTLP endpoint the way the official exporters do: gRPC and
+/// http/protobuf send the bytes as they are, http/json parses them and sends the JSON encoding.
+/// </summary>
 public abstract class OtlpSender : IDisposable
 {
     public static OtlpSender Create(OtlpProtocol protocol, Uri endpoint, IReadOnlyDictionary<string, string> headers, TimeSpan timeout) => protocol switch
@@ -17,21 +21,32 @@ public abstract class OtlpSender : IDisposable
         _ => new HttpSender(endpoint, headers, timeout, json: protocol == OtlpProtocol.HttpJson),
     };
 
-    public abstract Task<SendResult> SendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken);
+    /// <summary>Exports <paramref name="request"/>, the bytes of one ExportTraceServiceRequest.</summary>
+    public abstract Task<SendResult> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken);
 
     public abstract void Dispose();
 
     private sealed class GrpcSender : OtlpSender
     {
+        /// <summary>TraceService/Export with the request already serialized, so the client copies bytes instead of serializing again.</summary>
+        private static readonly Method<SerializedRequest, ExportTraceServiceResponse> Export = new(
+            MethodType.Unary,
+            TraceService.Descriptor.FullName,
+            "Export",
+            Marshallers.Create<SerializedRequest>(WriteBytes, _ => throw new NotSupportedException("the load generator only sends requests")),
+            Marshallers.Create<ExportTraceServiceResponse>(
+                (_, _) => throw new NotSupportedException("the load generator only reads responses"),
+                context => ExportTraceServiceResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
+
         private readonly GrpcChannel _channel;
-        private readonly TraceService.TraceServiceClient _client;
+        private readonly CallInvoker _invoker;
         private readonly Metadata _headers = [];
         private readonly TimeSpan _timeout;
 
         public GrpcSender(Uri endpoint, IReadOnlyDictionary<string, string> headers, TimeSpan timeout)
         {
             _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { MaxSendMessageSize = 64 * 1024 * 1024 });
-            _client = new TraceService.TraceServiceClient(_channel);
+            _invoker = _channel.CreateCallInvoker();
             foreach (var (key, value) in headers)
             {
                 _headers.Add(key.ToLowerInvariant(), value);
@@ -40,11 +55,12 @@ public abstract class OtlpSender : IDisposable
             _timeout = timeout;
         }
 
-        public override async Task<SendResult> SendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+        public override async Task<SendResult> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
         {
             try
             {
-                var response = await _client.ExportAsync(request, _headers, DateTime.UtcNow + _timeout, cancellationToken);
+                var options = new CallOptions(_headers, DateTime.UtcNow + _timeout, cancellationToken);
+                var response = await _invoker.AsyncUnaryCall(Export, null, options, new SerializedRequest(request));
                 return SendResult.Success(response.PartialSuccess?.RejectedSpans ?? 0);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
@@ -54,6 +70,16 @@ public abstract class OtlpSender : IDisposable
         }
 
         public override void Dispose() => _channel.Dispose();
+
+        private static void WriteBytes(SerializedRequest request, SerializationContext context)
+        {
+            context.SetPayloadLength(request.Bytes.Length);
+            context.GetBufferWriter().Write(request.Bytes.Span);
+            context.Complete();
+        }
+
+        /// <summary>gRPC's Method needs a reference type for the request.</summary>
+        private sealed record SerializedRequest(ReadOnlyMemory<byte> Bytes);
     }
 
     private sealed class HttpSender : OtlpSender
@@ -79,11 +105,12 @@ public abstract class OtlpSender : IDisposable
             }
         }
 
-        public override async Task<SendResult> SendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+        public override async Task<SendResult> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
         {
-            using var content = _json
-                ? new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(OtlpJson.FormatRequest(request)))
-                : new ByteArrayContent(request.ToByteArray());
+            // JSON is not the hot path: it parses the bytes and formats the request as the exporters would.
+            using HttpContent content = _json
+                ? new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(OtlpJson.FormatRequest(ExportTraceServiceRequest.Parser.ParseFrom(request.Span))))
+                : new ReadOnlyMemoryContent(request);
             content.Headers.ContentType = _json ? Json : Protobuf;
             try
             {

@@ -1,23 +1,40 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.LoadGen.Running;
 using OtelStorage.LoadGen.Sending;
+using OtelStorage.LoadGen.Workload;
 using Xunit;
 
 namespace OtelStorage.LoadGen.Tests;
 
 public sealed class LoadRunnerTests
 {
-    /// <summary>Isolates the runner from the network: acknowledges or fails every n-th request.</summary>
+    /// <summary>
+    /// Isolates the runner from the network: acknowledges or fails every n-th request, and keeps the trace and span
+    /// IDs of the requests it acknowledged, parsed from the bytes it was given.
+    /// </summary>
     private sealed class ScriptedSender(int failEvery = 0, long rejectEach = 0) : OtlpSender
     {
         private int _calls;
 
-        public override Task<SendResult> SendAsync(ExportTraceServiceRequest request, CancellationToken cancellationToken)
+        public ConcurrentBag<(string TraceId, ulong SpanId)> AcknowledgedIds { get; } = [];
+
+        public override Task<SendResult> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
         {
             var call = Interlocked.Increment(ref _calls);
-            return Task.FromResult(failEvery > 0 && call % failEvery == 0
-                ? SendResult.Failure("http 503")
-                : SendResult.Success(rejectEach));
+            if (failEvery > 0 && call % failEvery == 0)
+            {
+                return Task.FromResult(SendResult.Failure("http 503"));
+            }
+
+            var spans = ExportTraceServiceRequest.Parser.ParseFrom(request.Span).ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans);
+            foreach (var span in spans)
+            {
+                AcknowledgedIds.Add((Convert.ToHexStringLower(span.TraceId.Span), BinaryPrimitives.ReadUInt64BigEndian(span.SpanId.Span)));
+            }
+
+            return Task.FromResult(SendResult.Success(rejectEach));
         }
 
         public override void Dispose()
@@ -25,11 +42,17 @@ public sealed class LoadRunnerTests
         }
     }
 
+    private static LoadRunner Runner(LoadOptions options, OtlpSender sender) =>
+        new(options, sender, RequestTemplatePool.Generate(options.Seed, options.BatchSize, options.TemplatePoolSpans()));
+
+    private static List<(string TraceId, ulong SpanId)> Ids(AcknowledgedSpans acknowledged) =>
+        [.. acknowledged.ByTrace.SelectMany(t => t.Value.Select(span => (t.Key, span))).Order()];
+
     [Fact]
     public async Task SendsTheAskedSpansInWholeTracesAndTracksEveryAcknowledgedOne()
     {
         using var sender = new ScriptedSender();
-        var runner = new LoadRunner(new LoadOptions { TotalSpans = 5_000, BatchSize = 256, TrackAcknowledged = true }, sender);
+        var runner = Runner(new LoadOptions { TotalSpans = 5_000, BatchSize = 256, TrackAcknowledged = true }, sender);
 
         await runner.RunAsync(TestContext.Current.CancellationToken);
 
@@ -38,13 +61,30 @@ public sealed class LoadRunnerTests
         Assert.Equal(runner.Statistics.SpansSent, runner.Statistics.SpansAcknowledged);
         Assert.Equal(runner.Statistics.SpansSent, runner.Acknowledged.SpanCount);
         Assert.Equal(runner.Statistics.Requests, runner.Statistics.Latency.Count);
+        Assert.Equal([.. sender.AcknowledgedIds.Order()], Ids(runner.Acknowledged));
+    }
+
+    [Fact]
+    public async Task AcknowledgedSpansHoldExactlyThePatchedIdsOfAcceptedRequestsWhenTemplatesRepeat()
+    {
+        using var sender = new ScriptedSender(failEvery: 3);
+        var options = new LoadOptions { TotalSpans = 6_000, BatchSize = 300, TemplateSpans = 1_000, TrackAcknowledged = true };
+        var runner = Runner(options, sender);
+
+        await runner.RunAsync(TestContext.Current.CancellationToken);
+
+        var sent = sender.AcknowledgedIds.Order().ToList();
+        Assert.True(runner.Statistics.FailedRequests > 0);
+        Assert.Equal(runner.Statistics.SpansAcknowledged, sent.Count);
+        Assert.Equal(sent, Ids(runner.Acknowledged));
+        Assert.Equal(sent.Count, sent.Select(s => s.SpanId).Distinct().Count());
     }
 
     [Fact]
     public async Task FailedRequestsAreCountedByKindAndNotVerified()
     {
         using var sender = new ScriptedSender(failEvery: 2);
-        var runner = new LoadRunner(new LoadOptions { TotalSpans = 4_000, BatchSize = 200, TrackAcknowledged = true }, sender);
+        var runner = Runner(new LoadOptions { TotalSpans = 4_000, BatchSize = 200, TrackAcknowledged = true }, sender);
 
         await runner.RunAsync(TestContext.Current.CancellationToken);
 
@@ -59,7 +99,7 @@ public sealed class LoadRunnerTests
     public async Task PartialSuccessIsReportedAndItsSpansAreLeftOutOfVerification()
     {
         using var sender = new ScriptedSender(rejectEach: 1);
-        var runner = new LoadRunner(new LoadOptions { TotalSpans = 1_000, BatchSize = 100, TrackAcknowledged = true }, sender);
+        var runner = Runner(new LoadOptions { TotalSpans = 1_000, BatchSize = 100, TrackAcknowledged = true }, sender);
 
         await runner.RunAsync(TestContext.Current.CancellationToken);
         var summary = RunSummary.From(runner, new LoadOptions(), verification: null);
@@ -73,7 +113,7 @@ public sealed class LoadRunnerTests
     public async Task ATargetRatePacesTheRun()
     {
         using var sender = new ScriptedSender();
-        var runner = new LoadRunner(new LoadOptions { TotalSpans = 3_000, BatchSize = 500, Rate = 10_000 }, sender);
+        var runner = Runner(new LoadOptions { TotalSpans = 3_000, BatchSize = 500, Rate = 10_000 }, sender);
 
         await runner.RunAsync(TestContext.Current.CancellationToken);
 
