@@ -105,9 +105,9 @@ public sealed class SpanValidatorTests
         Assert.Equal("attribute links[0] 'outer' is over the 100-byte value limit", SpanValidator.Validate(nested, limits));
     }
 
-    private static KeyValue Attribute(string key, AnyValue value) => new() { Key = key, Value = value };
+    internal static KeyValue Attribute(string key, AnyValue value) => new() { Key = key, Value = value };
 
-    private static ExportTraceServiceRequest Request(params Span[] spans)
+    internal static ExportTraceServiceRequest Request(params Span[] spans)
     {
         var scope = new ScopeSpans();
         scope.Spans.AddRange(spans);

@@ -224,14 +224,7 @@ public sealed class WireSpanValidatorTests
         }
     }
 
-    private static KeyValue Attribute(string key, AnyValue value) => new() { Key = key, Value = value };
+    private static KeyValue Attribute(string key, AnyValue value) => SpanValidatorTests.Attribute(key, value);
 
-    private static ExportTraceServiceRequest Request(params Span[] spans)
-    {
-        var scope = new ScopeSpans();
-        scope.Spans.AddRange(spans);
-        var resource = new ResourceSpans();
-        resource.ScopeSpans.Add(scope);
-        return new ExportTraceServiceRequest { ResourceSpans = { resource } };
-    }
+    private static ExportTraceServiceRequest Request(params Span[] spans) => SpanValidatorTests.Request(spans);
 }
