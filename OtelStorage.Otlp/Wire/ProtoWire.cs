@@ -108,7 +108,8 @@ public ref struct ProtoWire(ReadOnlySpan<byte> buffer)
 
     private ReadOnlySpan<byte> Take(int length)
     {
-        if (length < 0 || _position + length > _buffer.Length)
+        // Compared as remaining bytes: _position + length overflows for a length near int.MaxValue.
+        if (length < 0 || length > _buffer.Length - _position)
         {
             throw new InvalidDataException($"protobuf field of {length} bytes at offset {_position} runs past the end of its message");
         }
