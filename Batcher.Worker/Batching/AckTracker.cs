@@ -46,16 +46,7 @@ internal sealed class AckTracker(IChannel channel) : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            ulong low;
-            lock (_pending)
-            {
-                foreach (var tag in deliveryTags)
-                {
-                    _pending.Remove(tag);
-                }
-
-                low = _pending.Count == 0 ? ulong.MaxValue : _pending.Min;
-            }
+            var low = Remove(deliveryTags);
 
             ulong multiple = 0;
             var singles = new List<ulong>();
@@ -84,6 +75,38 @@ internal sealed class AckTracker(IChannel channel) : IDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Rejects <paramref name="deliveryTags"/> without requeueing: the broker moves them to the queue's dead-letter exchange.</summary>
+    public async Task RejectAsync(IReadOnlyCollection<ulong> deliveryTags, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            Remove(deliveryTags);
+            foreach (var tag in deliveryTags)
+            {
+                await channel.BasicNackAsync(tag, multiple: false, requeue: false, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops tracking the tags; returns the oldest tag still pending, below which a multiple ack is safe.</summary>
+    private ulong Remove(IReadOnlyCollection<ulong> deliveryTags)
+    {
+        lock (_pending)
+        {
+            foreach (var tag in deliveryTags)
+            {
+                _pending.Remove(tag);
+            }
+
+            return _pending.Count == 0 ? ulong.MaxValue : _pending.Min;
         }
     }
 }

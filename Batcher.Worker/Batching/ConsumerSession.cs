@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using OtelStorage.Messaging;
+using OtelStorage.Otlp.Validation;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Tenancy;
 using RabbitMQ.Client;
@@ -17,6 +18,9 @@ namespace Batcher.Worker.Batching;
 /// </summary>
 internal sealed class ConsumerSession : IDisposable
 {
+    /// <summary>Attribute sizes are Ingest.Api's policy; here a message is judged only on being decodable and its spans valid.</summary>
+    private static readonly SpanLimits MessageLimits = new(int.MaxValue);
+
     private readonly IChannel _channel;
     private readonly IChannel _deadLetterChannel;
     private readonly BlockStore _blocks;
@@ -167,6 +171,14 @@ internal sealed class ConsumerSession : IDisposable
             return;
         }
 
+        // Ingest.Api publishes only valid requests, but the queue is a trust boundary: a malformed span stored in a
+        // block would break every read of its row group, and a message that failed here would be redelivered forever.
+        if (WireSpanValidator.ProblemOf(delivery.Body, MessageLimits) is { } problem)
+        {
+            await DeadLetterAsync(delivery, "malformed", "body is " + problem, cancellationToken);
+            return;
+        }
+
         if (!_batches.TryGetValue(delivery.Tenant, out var batch))
         {
             batch = new OpenBatch(delivery.Tenant, BlockEncodings.Current.CreateBuilder(delivery.Tenant, _buildOptions), _time.GetTimestamp());
@@ -174,36 +186,24 @@ internal sealed class ConsumerSession : IDisposable
         }
 
         var before = batch.Builder.SpanCount;
-        try
-        {
-            batch.Builder.AddProtobuf(delivery.Body);
-        }
-        catch (InvalidDataException e)
-        {
-            if (batch.Deliveries.Count == 0)
-            {
-                _batches.Remove(delivery.Tenant);
-            }
-
-            await DeadLetterAsync(delivery, "malformed", "body is not a valid OTLP ExportTraceServiceRequest: " + e.Message, cancellationToken);
-            return;
-        }
+        batch.Builder.AddProtobuf(delivery.Body);
 
         var spans = batch.Builder.SpanCount - before;
-        batch.Deliveries.Add(delivery);
+        // The body is not kept: the builder holds the spans, and an open batch would otherwise hold them twice.
+        batch.Messages.Add(new BatchedMessage(delivery.Tag, delivery.Context));
         _openMessages++;
         Interlocked.Add(ref _openSpans, spans);
         _telemetry.SpansConsumed.Add(spans);
         UpdateOldest();
 
-        if (batch.Builder.SpanCount >= _options.BatchSize || batch.Builder.ByteCount >= _options.BatchMaxBytes || batch.Deliveries.Count >= _options.MaxBatchMessages)
+        if (batch.Builder.SpanCount >= _options.BatchSize || batch.Builder.ByteCount >= _options.BatchMaxBytes || batch.Messages.Count >= _options.MaxBatchMessages)
         {
             await CutAsync(batch, cancellationToken);
         }
         else if (_openMessages >= _options.MaxBatchMessages)
         {
             // Many tenants together hold half the prefetch window: cut the largest so deliveries keep flowing.
-            await CutAsync(_batches.Values.MaxBy(b => b.Deliveries.Count)!, cancellationToken);
+            await CutAsync(_batches.Values.MaxBy(b => b.Messages.Count)!, cancellationToken);
         }
     }
 
@@ -239,7 +239,7 @@ internal sealed class ConsumerSession : IDisposable
         // holds the rest. The batch stays open meanwhile, so a shutdown during the wait still flushes it.
         await _flushSlots.WaitAsync(cancellationToken);
         _batches.Remove(batch.Tenant);
-        _openMessages -= batch.Deliveries.Count;
+        _openMessages -= batch.Messages.Count;
         Interlocked.Add(ref _openSpans, -batch.Builder.SpanCount);
         UpdateOldest();
 
@@ -262,8 +262,8 @@ internal sealed class ConsumerSession : IDisposable
     private async Task FlushAsync(OpenBatch batch, string blockId, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var tags = batch.Deliveries.Select(d => d.Tag).ToList();
-        var links = batch.Deliveries.Where(d => d.Context != default).Take(64).Select(d => new ActivityLink(d.Context)).ToList();
+        var tags = batch.Messages.Select(m => m.Tag).ToList();
+        var links = batch.Messages.Where(m => m.Context != default).Take(64).Select(m => new ActivityLink(m.Context)).ToList();
         using var activity = BatcherTelemetry.Source.StartActivity("block flush", ActivityKind.Internal, parentContext: default, links: links);
         activity?.SetTag("otelstorage.tenant", batch.Tenant);
         activity?.SetTag("otelstorage.block_id", blockId);
@@ -284,13 +284,11 @@ internal sealed class ConsumerSession : IDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Encoding is deterministic: retrying would fail forever and stall the queue, so the messages go to the dead-letter queue.
+                // Encoding is deterministic: retrying would fail forever and stall the queue, so the messages are
+                // rejected to the queue's dead-letter exchange (their x-death header says "rejected"; this log says why).
                 _logger.LogError(e, "Encoding block {BlockId} for tenant {Tenant} failed; dead-lettering its {Messages} messages", blockId, batch.Tenant, tags.Count);
-                foreach (var delivery in batch.Deliveries)
-                {
-                    await DeadLetterAsync(delivery, "encode_failed", "block encoding failed: " + e.Message, cancellationToken);
-                }
-
+                await _acks.RejectAsync(tags, cancellationToken);
+                _telemetry.DeadLettered.Add(tags.Count, new KeyValuePair<string, object?>("reason", "encode_failed"));
                 return;
             }
 
@@ -414,6 +412,8 @@ internal sealed class ConsumerSession : IDisposable
 
     private sealed record Delivery(ulong Tag, string Tenant, byte[] Body, BasicProperties Properties, ActivityContext Context);
 
+    private readonly record struct BatchedMessage(ulong Tag, ActivityContext Context);
+
     private sealed class OpenBatch(string tenant, IBlockBuilder builder, long openedAt)
     {
         public string Tenant { get; } = tenant;
@@ -422,6 +422,6 @@ internal sealed class ConsumerSession : IDisposable
 
         public long OpenedAt { get; } = openedAt;
 
-        public List<Delivery> Deliveries { get; } = [];
+        public List<BatchedMessage> Messages { get; } = [];
     }
 }

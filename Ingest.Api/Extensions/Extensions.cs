@@ -35,10 +35,15 @@ public static class Extensions
             kestrel.Listen(builder.Configuration, builder.Configuration.GetServerPort($"{OtlpReceiverOptions.SectionName}:{nameof(OtlpReceiverOptions.HttpPort)}", otlp.HttpPort), HttpProtocols.Http1AndHttp2);
         });
 
-        // The only message encoding besides identity; corrupt gzip fails with INTERNAL instead of UNKNOWN.
-        services.AddGrpc(grpc => grpc.CompressionProviders = [new GuardedGzipCompressionProvider()]);
-        // Applies to the decompressed message; over it the call fails with RESOURCE_EXHAUSTED and no RetryInfo.
-        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<OtlpReceiverOptions>>((grpc, otlp) => grpc.MaxReceiveMessageSize = otlp.Value.MaxRequestBytes);
+        // gzip is the only message encoding besides identity. The size limit applies to the decompressed message,
+        // checked as it inflates; over it the call fails with RESOURCE_EXHAUSTED and no RetryInfo. Corrupt gzip fails
+        // with INTERNAL instead of UNKNOWN.
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<OtlpReceiverOptions>>((grpc, otlp) =>
+        {
+            grpc.MaxReceiveMessageSize = otlp.Value.MaxRequestBytes;
+            grpc.CompressionProviders = [new GuardedGzipCompressionProvider(otlp.Value.MaxRequestBytes)];
+        });
 
         services.AddCors(cors => cors.AddPolicy(OtlpHttpApi.CorsPolicy, _ => { }));
         services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, OtlpCorsPolicyProvider>();

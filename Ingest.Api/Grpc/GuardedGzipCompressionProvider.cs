@@ -9,18 +9,23 @@ namespace Ingest.Api.Grpc;
 /// call with INTERNAL and what was wrong (https://github.com/grpc/grpc/blob/master/doc/statuscodes.md: "Could not
 /// decompress, but compression algorithm supported"). Grpc.Net's provider lets the InvalidDataException escape,
 /// which became UNKNOWN and a handler error in the log for every corrupt message a client sent (found by the fuzz suite).
+/// It also stops inflating past <paramref name="maxMessageBytes"/> with RESOURCE_EXHAUSTED: Grpc.AspNetCore checks its
+/// receive limit only on the whole decompressed message, so without this a gzip bomb of a few MiB on the wire would be
+/// inflated into memory, gigabytes of it, before being refused.
 /// </summary>
-public sealed class GuardedGzipCompressionProvider : ICompressionProvider
+public sealed class GuardedGzipCompressionProvider(int maxMessageBytes) : ICompressionProvider
 {
     public string EncodingName => "gzip";
 
     public Stream CreateCompressionStream(Stream stream, CompressionLevel? compressionLevel) =>
         new GZipStream(stream, compressionLevel ?? CompressionLevel.Fastest, leaveOpen: true);
 
-    public Stream CreateDecompressionStream(Stream stream) => new GuardedStream(new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true));
+    public Stream CreateDecompressionStream(Stream stream) => new GuardedStream(new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true), maxMessageBytes);
 
-    private sealed class GuardedStream(Stream inner) : Stream
+    private sealed class GuardedStream(Stream inner, int maxBytes) : Stream
     {
+        private long _read;
+
         public override bool CanRead => true;
 
         public override bool CanSeek => false;
@@ -37,7 +42,7 @@ public sealed class GuardedGzipCompressionProvider : ICompressionProvider
         {
             try
             {
-                return inner.Read(buffer);
+                return Count(inner.Read(buffer));
             }
             catch (InvalidDataException e)
             {
@@ -49,7 +54,7 @@ public sealed class GuardedGzipCompressionProvider : ICompressionProvider
         {
             try
             {
-                return await inner.ReadAsync(buffer, cancellationToken);
+                return Count(await inner.ReadAsync(buffer, cancellationToken));
             }
             catch (InvalidDataException e)
             {
@@ -78,6 +83,14 @@ public sealed class GuardedGzipCompressionProvider : ICompressionProvider
             }
 
             base.Dispose(disposing);
+        }
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read <= maxBytes
+                ? read
+                : throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The message is larger than {maxBytes} bytes once decompressed (Otlp:MaxRequestBytes)."));
         }
 
         private static RpcException Corrupt(InvalidDataException e) =>

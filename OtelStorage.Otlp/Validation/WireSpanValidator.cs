@@ -1,4 +1,6 @@
 using System.Text.Unicode;
+using Google.Protobuf;
+using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Otlp.Wire;
 
 namespace OtelStorage.Otlp.Validation;
@@ -6,7 +8,7 @@ namespace OtelStorage.Otlp.Validation;
 /// <summary>
 /// Validates a protobuf <c>ExportTraceServiceRequest</c> on the wire, without decoding it: the fast path for the
 /// common request, in which every span is valid and the bytes can be published as they arrived. It says yes only
-/// when decoding with Google.Protobuf would succeed and <see cref="SpanValidator.RemoveInvalidSpans(OpenTelemetry.Proto.Collector.Trace.V1.ExportTraceServiceRequest, SpanLimits)"/>
+/// when decoding with Google.Protobuf would succeed and <see cref="SpanValidator.RemoveInvalidSpans(ExportTraceServiceRequest, SpanLimits)"/>
 /// would remove nothing. Anything else is left to the decoding path, which explains what is wrong: a malformed
 /// body, an invalid span, and also forms that exporters do not send and that would need the decoder's semantics to
 /// judge (a singular field twice, which protobuf merges; a known field with another wire type; groups; values
@@ -43,6 +45,32 @@ public static class WireSpanValidator
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// What is wrong with an encoded request, or null when it decodes and every span in it is valid: the check for a
+    /// consumer of requests that a producer should already have validated. The wire check answers most requests;
+    /// what it leaves to the decoder is decoded.
+    /// </summary>
+    public static string? ProblemOf(ReadOnlySpan<byte> request, SpanLimits limits)
+    {
+        if (TryValidate(request, limits, out _))
+        {
+            return null;
+        }
+
+        ExportTraceServiceRequest decoded;
+        try
+        {
+            decoded = ExportTraceServiceRequest.Parser.ParseFrom(request);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return "not a valid OTLP protobuf ExportTraceServiceRequest: " + e.Message;
+        }
+
+        var result = SpanValidator.RemoveInvalidSpans(decoded, limits);
+        return result.RejectedSpans == 0 ? null : $"{result.RejectedSpans} invalid span(s), the first at {result.FirstError}";
     }
 
     private static bool ResourceSpans(ReadOnlySpan<byte> message, int maxValueBytes, ref int spans)

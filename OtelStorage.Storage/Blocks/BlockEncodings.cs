@@ -51,7 +51,7 @@ public interface IBlockBuilder
     /// </summary>
     void AddProtobuf(ReadOnlySpan<byte> request);
 
-    /// <summary>Encodes the spans added so far as a block with <paramref name="blockId"/>.</summary>
+    /// <summary>Encodes the spans added so far as a block with <paramref name="blockId"/>; a builder builds one block.</summary>
     Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken);
 }
 

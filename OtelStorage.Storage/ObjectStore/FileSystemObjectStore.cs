@@ -48,7 +48,9 @@ public sealed class FileSystemObjectStore : IObjectStore
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
+        // Write-through (O_SYNC): the bytes are on disk before the rename publishes them, since the batcher acks
+        // messages once this returns.
+        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous | FileOptions.WriteThrough))
         {
             await file.WriteAsync(content, cancellationToken);
             await file.FlushAsync(cancellationToken);

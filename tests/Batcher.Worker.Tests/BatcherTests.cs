@@ -74,15 +74,23 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
         var worker = await harness.StartWorkerAsync(BatcherHarness.FastOptions());
         var good = new RealisticSpanGenerator(seed: 9).NextRequest(50);
         var spans = good.ResourceSpans.Sum(rs => rs.ScopeSpans.Sum(ss => ss.Spans.Count));
+        var validSpan = good.ResourceSpans[0].ScopeSpans[0].Spans[0];
+        var zeroTraceId = validSpan.Clone();
+        zeroTraceId.TraceId = ByteString.CopyFrom(new byte[16]);
+        byte[] truncatedKey = [0x0A, 5]; // a KeyValue whose 5-byte key is missing
 
         await harness.PublishRawAsync([0x0A, 0xFF, 0xFF, 0x01], "acme");
         await harness.PublishAsync(good, "../escape");
+        // Malformed inside the resource, and inside a span's event: the block builder copies both as bytes.
+        await harness.PublishRawAsync(Field(1, Field(1, Field(1, truncatedKey))), "acme");
+        await harness.PublishRawAsync(Field(1, Field(2, Field(2, [.. validSpan.ToByteArray(), .. Field(11, truncatedKey)]))), "acme");
+        await harness.PublishAsync(new ExportTraceServiceRequest { ResourceSpans = { new OpenTelemetry.Proto.Trace.V1.ResourceSpans { ScopeSpans = { new OpenTelemetry.Proto.Trace.V1.ScopeSpans { Spans = { zeroTraceId } } } } } }, "acme");
         await harness.PublishAsync(good, "acme");
 
         await harness.WaitForSpansAsync("acme", spans, Timeout);
-        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 2, Timeout, "two dead letters");
+        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 5, Timeout, "five dead letters");
         var reasons = new List<string>();
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < 5; i++)
         {
             var message = await harness.GetDeadLetterAsync();
             Assert.NotNull(message);
@@ -90,11 +98,22 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
             Assert.Equal(harness.Queue.Queue, Encoding.UTF8.GetString((byte[])message.BasicProperties.Headers!["x-original-queue"]!));
         }
 
-        Assert.Contains(reasons, r => r.Contains("not a valid OTLP ExportTraceServiceRequest", StringComparison.Ordinal));
+        Assert.Equal(3, reasons.Count(r => r.StartsWith("body is not a valid OTLP protobuf ExportTraceServiceRequest", StringComparison.Ordinal)));
         Assert.Contains(reasons, r => r.Contains("tenant header '../escape'", StringComparison.Ordinal));
-        Assert.Equal(2, worker.Counter("otelstorage.batcher.messages.dead_lettered"));
+        Assert.Contains(reasons, r => r.Contains("1 invalid span(s), the first at resourceSpans[0].scopeSpans[0].spans[0]: traceId must not be all zeros", StringComparison.Ordinal));
+        Assert.Equal(5, worker.Counter("otelstorage.batcher.messages.dead_lettered"));
         Assert.Equal(spans, (await harness.StoredSpansAsync("acme")).Count);
         Assert.Empty(await harness.Blocks.ListTenantsAsync(TestContext.Current.CancellationToken).Where(t => t != "acme").ToListAsync(TestContext.Current.CancellationToken));
+
+        static byte[] Field(int number, byte[] payload)
+        {
+            using var buffer = new MemoryStream();
+            var output = new CodedOutputStream(buffer);
+            output.WriteTag(number, WireFormat.WireType.LengthDelimited);
+            output.WriteBytes(ByteString.CopyFrom(payload));
+            output.Flush();
+            return buffer.ToArray();
+        }
     }
 
     [Fact]

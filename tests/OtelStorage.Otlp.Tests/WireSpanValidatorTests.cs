@@ -139,6 +139,33 @@ public sealed class WireSpanValidatorTests
         }
     }
 
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(int.MaxValue - 3)]
+    [InlineData(uint.MaxValue)]
+    public void ALengthPastTheEndIsRefusedAtEveryLevelWithoutAnException(long length)
+    {
+        var span = SpanValidatorTests.ValidSpan().ToByteArray();
+        byte[] prefix = [.. Varint(length)];
+        // A span's name, a resource_spans' scope_spans, and a resource_spans, each claiming `length` bytes.
+        byte[][] bodies = [Wrap([.. span, 0x2A, .. prefix, 1, 2, 3]), [0x0A, (byte)(prefix.Length + 1), 0x12, .. prefix], [0x0A, .. prefix, 1, 2, 3]];
+
+        foreach (var body in bodies)
+        {
+            Assert.False(WireSpanValidator.TryValidate(body, Limits, out _));
+        }
+
+        static IEnumerable<byte> Varint(long value)
+        {
+            for (; value >= 0x80; value >>= 7)
+            {
+                yield return (byte)(value | 0x80);
+            }
+
+            yield return (byte)value;
+        }
+    }
+
     [Fact]
     public void WhateverTheWireCheckAcceptsDecodesWithEverySpanValid()
     {

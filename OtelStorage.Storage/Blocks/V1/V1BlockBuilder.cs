@@ -29,6 +29,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
     private readonly Dictionary<byte[], int> _scopeIds = new(ByteArrayComparer.Instance);
 
     private readonly BlockBuildOptions _options;
+    private bool _built;
 
     public V1BlockBuilder(string tenant, BlockBuildOptions options)
     {
@@ -47,6 +48,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
 
     public void AddProtobuf(ReadOnlySpan<byte> request)
     {
+        ObjectDisposedException.ThrowIf(_built, this);
         // Scan into a scratch list first, so a malformed request adds nothing.
         _pending.Clear();
         var wire = new ProtoWire(request);
@@ -66,9 +68,24 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         ByteCount += request.Length;
     }
 
+    /// <summary>Encodes the block. A builder builds one block: its buffers go back to the pool, and it cannot be used again.</summary>
     public async Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         BlockId.Validate(blockId);
+        ObjectDisposedException.ThrowIf(_built, this);
+        _built = true;
+        try
+        {
+            return await EncodeAsync(blockId, createdAt, cancellationToken);
+        }
+        finally
+        {
+            _arena.Release();
+        }
+    }
+
+    private async Task<EncodedBlock> EncodeAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
         var rows = SortedRows();
 
         byte[] bytes;

@@ -43,6 +43,8 @@ public sealed class IngestApp : IAsyncDisposable
 
     public TraceService.TraceServiceClient Grpc => new(GrpcChannel);
 
+    public IServiceProvider Services => _factory.Services;
+
     /// <summary>Every log record the service wrote at or above the configured level.</summary>
     public IReadOnlyList<FakeLogRecord> Logs => _factory.Services.GetFakeLogCollector().GetSnapshot();
 
