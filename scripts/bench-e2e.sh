@@ -7,6 +7,9 @@
 #   VERIFY_TIMEOUT=600s                                   how long --verify may take to read every trace back
 #   E2E_VERIFY=0                                          skip reading every trace back (it takes about 20 min after a
 #                                                         30 s run: one lookup per trace); CPU is then of the load alone
+#   E2E_BACKLOG_SECONDS=N                                 also sample the compaction backlog every 10 s for N seconds
+#                                                         from the start of the load (issue 7), into the report
+#   E2E_REPORT=path                                       where the report goes (default docs/perf/e2e-latest.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -59,6 +62,19 @@ dotnet tests/OtelStorage.Benchmarks/bin/Release/net10.0/OtelStorage.Benchmarks.d
 s3_bytes_before=$(du -sb "$work/s3rver" | cut -f1)
 for name in "${!pids[@]}"; do before[$name]=$(cpu_seconds "${pids[$name]}"); done
 
+s3_connection="Endpoint=http://127.0.0.1:9000;AccessKey=S3RVER;SecretKey=S3RVER;Bucket=otelstorage;Region=us-east-1;ForcePathStyle=true"
+backlog=""
+if [ -n "${E2E_BACKLOG_SECONDS:-}" ]; then
+  dotnet tests/OtelStorage.Benchmarks/bin/Release/net10.0/OtelStorage.Benchmarks.dll backlog --s3 "$s3_connection" \
+    --interval 10s --duration "${E2E_BACKLOG_SECONDS}s" --json "$work/backlog.json" &
+  backlog=$!
+fi
+
+queue_messages() {
+  curl -fsS -u guest:guest http://127.0.0.1:15672/api/queues/%2F/otelstorage.spans |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get("messages", 0))'
+}
+
 echo "load: ${load_args[*]}"
 verify_args=(--verify --verify-timeout "${VERIFY_TIMEOUT:-600s}")
 [ "${E2E_VERIFY:-1}" = 1 ] || verify_args=()
@@ -67,15 +83,22 @@ dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll "${load_a
 declare -A used
 for name in "${!pids[@]}"; do used[$name]=$(awk -v a="${before[$name]}" -v b="$(cpu_seconds "${pids[$name]}")" 'BEGIN{print b-a}'); done
 batcher_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/${pids[Batcher.Worker]}/status")
+# Acknowledged but not yet in a block: what the batchers still had to do when the load stopped, and how long it took.
+queued_at_end=$(queue_messages || echo 0)
+drain_started=$(date +%s.%N)
+for _ in $(seq 1 600); do [ "$(queue_messages || echo 1)" = 0 ] && break; sleep 0.2; done
+drain_seconds=$(awk -v a="$drain_started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+[ -z "$backlog" ] || wait "$backlog" || true
 s3_bytes_after=$(du -sb "$work/s3rver" | cut -f1)
 
 echo "measuring freshness (acknowledged -> queryable)"
 dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll --spans 50 --seed 7 --verify --verify-timeout 30s --json "$work/fresh.json" >/dev/null || true
 
 cpu_json=$(for name in "${!used[@]}"; do printf '"%s": %s,' "$name" "${used[$name]}"; done)
-python3 - "$work" "$out/e2e-latest.md" "{${cpu_json%,}}" "$batcher_rss_kb" "$((s3_bytes_after - s3_bytes_before))" "${load_args[*]}" <<'PY'
+python3 - "$work" "${E2E_REPORT:-$out/e2e-latest.md}" "{${cpu_json%,}}" "$batcher_rss_kb" "$((s3_bytes_after - s3_bytes_before))" "${load_args[*]}" "$queued_at_end" "$drain_seconds" <<'PY'
 import json, sys, subprocess, platform, os
 work, target, cpu, rss_kb, s3_bytes, load_args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+queued_at_end, drain_seconds = int(sys.argv[7]), sys.argv[8]
 load = json.load(open(f"{work}/load.json"))
 limits = json.load(open(f"{work}/limits.json"))
 fresh = json.load(open(f"{work}/fresh.json"))
@@ -111,6 +134,8 @@ lines = [
     f"| export latency p50 / p99 | {load['LatencyP50Ms']:.1f} ms / {load['LatencyP99Ms']:.1f} ms | |",
     f"| bytes per span in S3 | {bytes_per_span:.1f} | |",
     f"| freshness (acknowledged → queryable, 50-span probe) | {(fresh.get('Verification') or {}).get('TimeToComplete', '?')} | |",
+    f"| span messages still queued when the load stopped / drained after | {queued_at_end:,} / {drain_seconds} s | |",
+    f"| stored spans/s, load and drain (every acknowledged span in a block) | {spans / (load['Seconds'] + float(drain_seconds)):,.0f} | {spans / (load['Seconds'] + float(drain_seconds)) / stage[slowest]:.0%} of {slowest} |",
     f"| Batcher peak RSS | {rss_kb / 1024:.0f} MiB | |", "",
     "CPU-seconds per million acknowledged spans:", "", "| process | CPU-s / M spans |", "|---|---|",
 ]
@@ -121,6 +146,12 @@ lines += ["", "Single-stage limits measured in the same run:", "", "| stage | sp
 lines += [f"| {k} | {s:,.0f} |" for k, s in stage.items()]
 lines += ["", f"RabbitMQ publish+confirm: {limits.get('rabbitmq_publish_confirm_mb_per_s', 0):.0f} MB/s with {limits.get('rabbitmq_message_bytes', 0):,.0f}-byte messages; "
           f"s3rver PUT: {limits.get('s3_put_mb_per_s', 0):.0f} MB/s; OTLP request bytes per span: {limits['request_bytes_per_span']:.0f}.", ""]
+if os.path.exists(f"{work}/backlog.json"):
+    samples = json.load(open(f"{work}/backlog.json"))
+    lines += ["Compaction backlog (visible blocks under half the compaction target, sampled from the start of the load):", "",
+              "| s | visible blocks | backlog | compacted blocks | visible spans |", "|---|---|---|---|---|"]
+    lines += [f"| {x['Seconds']:.0f} | {x['Visible']} | {x['Backlog']} | {x['Compacted']} | {x['VisibleSpans']:,} |" for x in samples]
+    lines += [""]
 open(target, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY

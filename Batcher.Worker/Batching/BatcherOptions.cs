@@ -29,12 +29,22 @@ public sealed class BatcherOptions : IValidatableObject
     public int BatchTimeoutMs { get; set; } = 3_000;
 
     /// <summary>
-    /// Unacknowledged messages the broker may hand this replica. Messages stay unacked until their block is
-    /// written, so this must cover an open batch plus the batches being flushed: a batch is also cut when it
-    /// holds half of this many messages, so consumption never stalls on its own unacked messages.
+    /// The most unacknowledged messages the broker may hand this replica. Messages stay unacked until their block is
+    /// written, so the window must cover an open batch plus the batches being flushed: a batch is also cut when it
+    /// holds half the window, so consumption never stalls on its own unacked messages. The window in use is smaller
+    /// when <see cref="PrefetchBytes"/> says so.
     /// </summary>
     [ConfigurationKeyName("prefetch"), Range(2, ushort.MaxValue, ErrorMessage = "processing:prefetch must be between {1} and {2}.")]
     public int Prefetch { get; set; } = 2_000;
+
+    /// <summary>
+    /// Message bytes the prefetch window may hold: the window is this divided by the average message size seen,
+    /// within [2, <see cref="Prefetch"/>], re-set with basic.qos as the average moves. RabbitMQ counts prefetch in
+    /// messages only, and unacked messages (as bodies waiting, or as spans in open and flushing batches) are most of
+    /// the batcher's memory, so this is what bounds it.
+    /// </summary>
+    [ConfigurationKeyName("prefetch_bytes"), Range(1024 * 1024, 4L * 1024 * 1024 * 1024, ErrorMessage = "processing:prefetch_bytes must be between {1} and {2}.")]
+    public long PrefetchBytes { get; set; } = 96L * 1024 * 1024;
 
     /// <summary>Blocks encoded and uploaded at once. Encoding is CPU-bound; two overlap one upload with one encode.</summary>
     [ConfigurationKeyName("flush_concurrency"), Range(1, 16, ErrorMessage = "processing:flush_concurrency must be between {1} and {2}.")]
@@ -67,8 +77,9 @@ public sealed class BatcherOptions : IValidatableObject
     [ConfigurationKeyName("shutdown_timeout_ms"), Range(0, 600_000, ErrorMessage = "processing:shutdown_timeout_ms must be between {1} and {2}.")]
     public int ShutdownTimeoutMs { get; set; } = 30_000;
 
-    /// <summary>A batch is cut when its messages reach this, so an open batch never holds the whole prefetch window.</summary>
-    public int MaxBatchMessages => Math.Max(1, Prefetch / 2);
+    /// <summary>The prefetch window for messages of <paramref name="averageMessageBytes"/>.</summary>
+    public int PrefetchFor(double averageMessageBytes) =>
+        (int)Math.Clamp(PrefetchBytes / Math.Max(1, averageMessageBytes), 2, Prefetch);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

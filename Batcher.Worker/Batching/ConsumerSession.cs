@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -16,8 +17,14 @@ namespace Batcher.Worker.Batching;
 /// acknowledged only after the meta.json of the block holding it is written, or after its dead-letter copy is
 /// confirmed by the broker.
 /// </summary>
-internal sealed class ConsumerSession : IDisposable
+internal sealed partial class ConsumerSession : IDisposable
 {
+    /// <summary>The first window assumes Ingest.Api's largest messages (its default split size), then follows the average seen.</summary>
+    private const double InitialMessageBytes = 256 * 1024;
+
+    /// <summary>Messages between two checks of the prefetch window against the average size.</summary>
+    private const int WindowCheckMessages = 64;
+
     /// <summary>Attribute sizes are Ingest.Api's policy; here a message is judged only on being decodable and its spans valid.</summary>
     private static readonly SpanLimits MessageLimits = new(int.MaxValue);
 
@@ -38,6 +45,10 @@ internal sealed class ConsumerSession : IDisposable
     private readonly CancellationTokenSource _flushCancel;
     private readonly BlockBuildOptions _buildOptions;
     private string? _brokenReason;
+    private string? _consumerTag;
+    private int _prefetch;
+    private double _averageMessageBytes = InitialMessageBytes;
+    private int _sinceWindowCheck;
     private int _openMessages;
     private long _openSpans;
     private long _oldestOpenTimestamp;
@@ -67,9 +78,7 @@ internal sealed class ConsumerSession : IDisposable
     {
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
         _deadLetterChannel.ChannelShutdownAsync += OnChannelShutdownAsync;
-        var consumer = new AsyncEventingBasicConsumer(_channel);
-        consumer.ReceivedAsync += OnReceivedAsync;
-        var consumerTag = await _channel.BasicConsumeAsync(_queue.Queue, autoAck: false, $"{_options.ReplicaId}-{Guid.NewGuid():N}", consumer, stoppingToken);
+        await ConsumeAsync(_options.PrefetchFor(_averageMessageBytes), stoppingToken);
 
         using var loopCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _broken.Token);
         try
@@ -82,7 +91,7 @@ internal sealed class ConsumerSession : IDisposable
 
         if (!_broken.IsCancellationRequested)
         {
-            await ShutdownAsync(consumerTag);
+            await ShutdownAsync(_consumerTag!);
         }
 
         await WaitForFlushesAsync();
@@ -123,11 +132,15 @@ internal sealed class ConsumerSession : IDisposable
         activity?.SetTag("messaging.message.body.size", delivery.Body.Length);
         activity?.SetTag("messaging.rabbitmq.message.delivery_tag", delivery.DeliveryTag);
 
-        // The body is only valid inside this handler.
+        // The body is only valid inside this handler. The copy is pooled: it lives only until the batching loop has
+        // added it, and messages are large enough that fresh arrays would all be large-object-heap garbage.
+        var buffer = ArrayPool<byte>.Shared.Rent(delivery.Body.Length);
+        delivery.Body.CopyTo(buffer);
         var item = new Delivery(
             delivery.DeliveryTag,
             Header(headers, SpanMessage.Headers.Tenant) ?? TenantId.Default,
-            delivery.Body.ToArray(),
+            buffer,
+            delivery.Body.Length,
             new BasicProperties(delivery.BasicProperties),
             activity?.Context ?? parent);
         activity?.SetTag("otelstorage.tenant", item.Tenant);
@@ -162,9 +175,23 @@ internal sealed class ConsumerSession : IDisposable
         }
     }
 
+    /// <summary>Batches or dead-letters the delivery, then gives its buffer back.</summary>
     private async Task AddAsync(Delivery delivery, CancellationToken cancellationToken)
     {
+        try
+        {
+            await BatchAsync(delivery, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(delivery.Buffer);
+        }
+    }
+
+    private async Task BatchAsync(Delivery delivery, CancellationToken cancellationToken)
+    {
         _telemetry.MessagesConsumed.Add(1);
+        await FollowMessageSizeAsync(delivery.Body.Length, cancellationToken);
         if (!TenantId.IsValid(delivery.Tenant))
         {
             await DeadLetterAsync(delivery, "invalid_tenant", $"tenant header '{delivery.Tenant}' does not match {TenantId.Pattern}", cancellationToken);
@@ -173,7 +200,7 @@ internal sealed class ConsumerSession : IDisposable
 
         // Ingest.Api publishes only valid requests, but the queue is a trust boundary: a malformed span stored in a
         // block would break every read of its row group, and a message that failed here would be redelivered forever.
-        if (WireSpanValidator.ProblemOf(delivery.Body, MessageLimits) is { } problem)
+        if (WireSpanValidator.ProblemOf(delivery.Body.Span, MessageLimits) is { } problem)
         {
             await DeadLetterAsync(delivery, "malformed", "body is " + problem, cancellationToken);
             return;
@@ -186,7 +213,7 @@ internal sealed class ConsumerSession : IDisposable
         }
 
         var before = batch.Builder.SpanCount;
-        batch.Builder.AddProtobuf(delivery.Body);
+        batch.Builder.AddProtobuf(delivery.Body.Span);
 
         var spans = batch.Builder.SpanCount - before;
         // The body is not kept: the builder holds the spans, and an open batch would otherwise hold them twice.
@@ -196,16 +223,64 @@ internal sealed class ConsumerSession : IDisposable
         _telemetry.SpansConsumed.Add(spans);
         UpdateOldest();
 
-        if (batch.Builder.SpanCount >= _options.BatchSize || batch.Builder.ByteCount >= _options.BatchMaxBytes || batch.Messages.Count >= _options.MaxBatchMessages)
+        if (batch.Builder.SpanCount >= _options.BatchSize || batch.Builder.ByteCount >= _options.BatchMaxBytes || batch.Messages.Count >= MaxBatchMessages)
         {
             await CutAsync(batch, cancellationToken);
         }
-        else if (_openMessages >= _options.MaxBatchMessages)
+        else if (_openMessages >= MaxBatchMessages)
         {
             // Many tenants together hold half the prefetch window: cut the largest so deliveries keep flowing.
             await CutAsync(_batches.Values.MaxBy(b => b.Messages.Count)!, cancellationToken);
         }
     }
+
+    /// <summary>A batch is cut when its messages reach this, so open batches never hold the whole prefetch window.</summary>
+    private int MaxBatchMessages => Math.Max(1, _prefetch / 2);
+
+    /// <summary>
+    /// Keeps the prefetch window at <see cref="BatcherOptions.PrefetchBytes"/> worth of messages of the average size
+    /// seen (a moving average over about the last 64 messages), changing it when it is off by more than a quarter.
+    /// The window only changes when the traffic's message size does, so re-subscribing is rare.
+    /// </summary>
+    private async Task FollowMessageSizeAsync(int bytes, CancellationToken cancellationToken)
+    {
+        _averageMessageBytes += (bytes - _averageMessageBytes) / WindowCheckMessages;
+        if (++_sinceWindowCheck < WindowCheckMessages)
+        {
+            return;
+        }
+
+        _sinceWindowCheck = 0;
+        var window = _options.PrefetchFor(_averageMessageBytes);
+        if (Math.Abs(window - _prefetch) * 4 > _prefetch)
+        {
+            LogWindow(_prefetch, window, (long)_averageMessageBytes);
+            await ConsumeAsync(window, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Subscribes with a prefetch window of <paramref name="window"/> messages. A quorum queue's prefetch is per
+    /// consumer and fixed when it subscribes, so a new window is a new consumer: the new one starts before the old
+    /// one is cancelled, so deliveries never pause, and the old one's unacked messages stay on the channel to be
+    /// acked as usual. For that moment the two windows add up.
+    /// </summary>
+    private async Task ConsumeAsync(int window, CancellationToken cancellationToken)
+    {
+        await _channel.BasicQosAsync(0, (ushort)window, global: false, cancellationToken);
+        var consumer = new AsyncEventingBasicConsumer(_channel);
+        consumer.ReceivedAsync += OnReceivedAsync;
+        var previous = _consumerTag;
+        _consumerTag = await _channel.BasicConsumeAsync(_queue.Queue, autoAck: false, $"{_options.ReplicaId}-{Guid.NewGuid():N}", consumer, cancellationToken);
+        _prefetch = window;
+        if (previous is not null)
+        {
+            await _channel.BasicCancelAsync(previous, noWait: false, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Prefetch window {Old} -> {New} messages for an average message of {Bytes} bytes")]
+    private partial void LogWindow(int old, int @new, long bytes);
 
     private TimeSpan? NextDeadline()
     {
@@ -410,7 +485,10 @@ internal sealed class ConsumerSession : IDisposable
             }
             : null;
 
-    private sealed record Delivery(ulong Tag, string Tenant, byte[] Body, BasicProperties Properties, ActivityContext Context);
+    private sealed record Delivery(ulong Tag, string Tenant, byte[] Buffer, int Length, BasicProperties Properties, ActivityContext Context)
+    {
+        public ReadOnlyMemory<byte> Body => Buffer.AsMemory(0, Length);
+    }
 
     private readonly record struct BatchedMessage(ulong Tag, ActivityContext Context);
 

@@ -65,14 +65,12 @@ public sealed class SpanBatchConsumer(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null),
             stoppingToken);
         await SpanQueueTopology.DeclareAsync(channel, _queue, stoppingToken);
-        await channel.BasicQosAsync(0, (ushort)_options.Prefetch, global: false, stoppingToken);
-
         using var session = new ConsumerSession(channel, deadLetterChannel, blocks, _options, _queue, telemetry, time, logger);
         if (logger.IsEnabled(LogLevel.Information))
         {
             logger.LogInformation(
-                "Replica {Replica} consuming {Queue}: batch_size {BatchSize} spans, batch_max_bytes {BatchMaxBytes}, batch_timeout_ms {BatchTimeoutMs}, prefetch {Prefetch}",
-                _options.ReplicaId, _queue.Queue, _options.BatchSize, _options.BatchMaxBytes, _options.BatchTimeoutMs, _options.Prefetch);
+                "Replica {Replica} consuming {Queue}: batch_size {BatchSize} spans, batch_max_bytes {BatchMaxBytes}, batch_timeout_ms {BatchTimeoutMs}, prefetch up to {Prefetch} messages and {PrefetchBytes} bytes",
+                _options.ReplicaId, _queue.Queue, _options.BatchSize, _options.BatchMaxBytes, _options.BatchTimeoutMs, _options.Prefetch, _options.PrefetchBytes);
         }
         await session.RunAsync(stoppingToken);
     }

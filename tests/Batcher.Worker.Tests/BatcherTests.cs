@@ -117,6 +117,57 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
     }
 
     [Fact]
+    public async Task ThePrefetchWindowHoldsPrefetchBytesOfMessagesOfTheAverageSize()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        var options = BatcherHarness.FastOptions();
+        options.PrefetchBytes = 8 * 1024 * 1024;
+        options.Prefetch = 300;
+        var worker = await harness.StartWorkerAsync(options);
+        using var management = new HttpClient
+        {
+            BaseAddress = rabbit.ManagementUri,
+            DefaultRequestHeaders = { Authorization = new("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest"))) },
+        };
+
+        // Before any message: sized for Ingest.Api's largest messages, 8 MiB / 256 KiB.
+        await BatcherHarness.WaitUntilAsync(async () => await PrefetchAsync() is [32], Timeout, "one consumer with a window of 32");
+
+        // Messages of about 50 KB: 8 MiB / 50 KB is about 168.
+        var requests = new RealisticSpanGenerator(seed: 31).Requests(80_000, 160).ToList();
+        var average = requests.Average(r => r.CalculateSize());
+        foreach (var r in requests)
+        {
+            await harness.PublishAsync(r);
+        }
+
+        await harness.WaitForSpansAsync("acme", Fingerprints(requests).Count, Timeout);
+        var expected = options.PrefetchFor(average);
+        Assert.InRange(expected, 120, 230);
+        await BatcherHarness.WaitUntilAsync(async () => await PrefetchAsync() is [var window] && Math.Abs(window - expected) * 4 <= expected, Timeout, $"one consumer with a window near {expected}");
+
+        // Small messages: the window reaches its cap in messages.
+        var tiny = new RealisticSpanGenerator(seed: 32).Requests(3_000, 2).ToList();
+        foreach (var r in tiny)
+        {
+            await harness.PublishAsync(r);
+        }
+
+        await harness.WaitForSpansAsync("acme", Fingerprints(requests).Count + Fingerprints(tiny).Count, Timeout);
+        Assert.Equal(300, options.PrefetchFor(tiny.Average(r => r.CalculateSize())));
+        await BatcherHarness.WaitUntilAsync(async () => await PrefetchAsync() is [300], Timeout, "one consumer with the capped window of 300");
+        Assert.Equal(0u, await harness.ReadyMessagesAsync(harness.Queue.Queue));
+
+        async Task<int[]> PrefetchAsync()
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(await management.GetStringAsync(new Uri("api/consumers/%2F", UriKind.Relative), TestContext.Current.CancellationToken));
+            return [.. json.RootElement.EnumerateArray()
+                .Where(c => c.GetProperty("queue").GetProperty("name").GetString() == harness.Queue.Queue)
+                .Select(c => c.GetProperty("prefetch_count").GetInt32())];
+        }
+    }
+
+    [Fact]
     public async Task GracefulShutdownFlushesTheOpenBatch()
     {
         await using var harness = new BatcherHarness(rabbit, s3);
