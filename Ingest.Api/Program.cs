@@ -10,6 +10,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseCors();
+// After CORS, so preflights are answered without a permit; before the frame guard, which reads the gRPC message header.
+app.UseRateLimiter();
 app.UseMiddleware<GrpcFrameGuard>();
 app.MapDefaultEndpoints();
 app.MapOtlpHttpApi();

@@ -1,4 +1,5 @@
 using Google.Rpc;
+using Ingest.Api.Grpc;
 using Ingest.Api.Ingest;
 using Ingest.Api.Options;
 using Microsoft.AspNetCore.Http.Features;
@@ -23,6 +24,7 @@ public static class OtlpHttpApi
             .WithName("ExportTraces")
             .WithSummary("Accepts an OTLP ExportTraceServiceRequest as application/x-protobuf or application/json, optionally gzip-compressed.")
             .RequireCors(CorsPolicy)
+            .RequireRateLimiting(ExportConcurrencyPolicy.Name)
             .DisableAntiforgery();
         // Explicit, because gRPC's catch-all routes for unknown services would otherwise turn these into 404.
         // OPTIONS stays with the CORS middleware for preflights.
@@ -155,11 +157,9 @@ public static class OtlpHttpApi
     {
         var request = context.Request;
         var message = $"Nothing is served at {request.Method} {request.Path}: OTLP/HTTP traces are accepted at POST {TracesPath}, OTLP/gRPC at {OpenTelemetry.Proto.Collector.Trace.V1.TraceService.Descriptor.FullName}/Export.";
-        if (request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
+        if (GrpcTrailersOnly.IsGrpc(request))
         {
-            context.Response.ContentType = "application/grpc";
-            context.Response.Headers["grpc-status"] = ((int)Code.Unimplemented).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            GrpcTrailersOnly.Write(context.Response, global::Grpc.Core.StatusCode.Unimplemented, message);
             return TypedResults.Ok();
         }
 
@@ -174,7 +174,7 @@ public static class OtlpHttpApi
     }
 
     /// <summary>Parses the media type, so parameters such as <c>; charset=utf-8</c> are accepted.</summary>
-    private static bool TryGetEncoding(string? contentType, out bool json)
+    internal static bool TryGetEncoding(string? contentType, out bool json)
     {
         json = false;
         if (!MediaTypeHeaderValue.TryParse(contentType, out var media))

@@ -45,6 +45,10 @@ public static class Extensions
             grpc.CompressionProviders = [new GuardedGzipCompressionProvider(otlp.Value.MaxRequestBytes)];
         });
 
+        // Export requests in flight, both protocols together (ExportConcurrencyPolicy); UseRateLimiter runs after
+        // routing and before the endpoints, so a refused request is answered before its body is read.
+        services.AddRateLimiter(limiter => limiter.AddPolicy<string, ExportConcurrencyPolicy>(ExportConcurrencyPolicy.Name));
+
         services.AddCors(cors => cors.AddPolicy(OtlpHttpApi.CorsPolicy, _ => { }));
         services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, OtlpCorsPolicyProvider>();
 
@@ -66,7 +70,7 @@ public static class Extensions
 
     public static WebApplication MapOtlpGrpcApi(this WebApplication app)
     {
-        app.MapGrpcService<TraceIngestService>();
+        app.MapGrpcService<TraceIngestService>().RequireRateLimiting(ExportConcurrencyPolicy.Name);
         return app;
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using Grpc.Core;
 using Ingest.Api.Options;
 using Microsoft.AspNetCore.Http.Features;
@@ -28,7 +27,7 @@ public sealed class GrpcFrameGuard(RequestDelegate next, IOptions<OtlpReceiverOp
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!HttpProtocol.IsHttp2(request.Protocol) || request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        if (!HttpProtocol.IsHttp2(request.Protocol) || !GrpcTrailersOnly.IsGrpc(request))
         {
             await next(context);
             return;
@@ -56,12 +55,7 @@ public sealed class GrpcFrameGuard(RequestDelegate next, IOptions<OtlpReceiverOp
             return;
         }
 
-        // A trailers-only answer, as Grpc.AspNetCore writes for a call that fails before its response starts.
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/grpc";
-        response.Headers["grpc-status"] = ((int)status.StatusCode).ToString(CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = Uri.EscapeDataString(status.Detail);
+        GrpcTrailersOnly.Write(context.Response, status.StatusCode, status.Detail);
     }
 
     private static Status? Check(ReadOnlySequence<byte> buffer, int limit)

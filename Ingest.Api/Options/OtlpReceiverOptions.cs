@@ -20,6 +20,14 @@ public sealed class OtlpReceiverOptions
     [Range(1024, int.MaxValue)]
     public int MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Export requests (OTLP/HTTP and OTLP/gRPC together) being read, decoded and published at once. One more is
+    /// refused before its body is read, with 429 or RESOURCE_EXHAUSTED and a retry delay, so request bodies take at
+    /// most this many times <see cref="MaxRequestBytes"/>.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxConcurrentRequests { get; set; } = 64;
+
     /// <summary>The most spans one request may carry. A request with more is refused whole (400 or INVALID_ARGUMENT).</summary>
     [Range(1, int.MaxValue)]
     public int MaxSpansPerRequest { get; set; } = 100_000;
