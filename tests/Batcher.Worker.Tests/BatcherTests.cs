@@ -68,6 +68,71 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
     }
 
     [Fact]
+    public async Task ABatchIsCutWhenItsMessagesReachBatchMaxBytesWithAtMostOneMessageOver()
+    {
+        await using var harness = new BatcherHarness(rabbit, s3);
+        const long limit = 256 * 1024;
+        var options = BatcherHarness.FastOptions(batchSize: 10_000_000, timeoutMs: 600_000);
+        options.BatchMaxBytes = limit;
+        var worker = await harness.StartWorkerAsync(options);
+        var generator = new RealisticSpanGenerator(seed: 61);
+        var sizes = new Random(61);
+        var requests = new List<ExportTraceServiceRequest>();
+        while (requests.Sum(r => (long)r.CalculateSize()) < limit * 9 / 2)
+        {
+            requests.Add(generator.NextRequest(sizes.Next(20, 200)));
+        }
+
+        // Each request holds whole traces, so a trace ID names the message its spans came in.
+        var messageOf = requests.SelectMany((r, i) => r.ResourceSpans.SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans).Select(s => (s.TraceId, i)))
+            .DistinctBy(x => x.TraceId).ToDictionary(x => x.TraceId, x => x.i);
+        var totalBytes = requests.Sum(r => (long)r.CalculateSize());
+        var totalSpans = Fingerprints(requests).Count;
+        foreach (var r in requests)
+        {
+            await harness.PublishAsync(r);
+        }
+
+        // Every message is batched, and every block cut so far is committed: what is left open is under the limit.
+        var blocks = new Dictionary<string, int[]>();
+        await BatcherHarness.WaitUntilAsync(
+            async () =>
+            {
+                foreach (var meta in await harness.Blocks.ListBlocksAsync("acme", null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken))
+                {
+                    if (!blocks.ContainsKey(meta.BlockId))
+                    {
+                        var spans = await harness.Blocks.ReadAllAsync(meta, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+                        blocks[meta.BlockId] = [.. spans.Select(s => messageOf[s.Span.TraceId]).Distinct().Order()];
+                    }
+                }
+
+                return worker.Counter("otelstorage.batcher.spans.consumed") == totalSpans
+                    && blocks.Values.Sum(b => b.Sum(i => (long)requests[i].CalculateSize())) > totalBytes - limit;
+            },
+            Timeout,
+            "every block cut by the byte limit to be committed");
+
+        // 4.5 limits' worth of messages, each block holding at least the limit and less than one message more: 3 or 4
+        // blocks, and the rest still open.
+        Assert.InRange(blocks.Count, 3, 4);
+        foreach (var (blockId, messages) in blocks)
+        {
+            var bytes = messages.Sum(i => (long)requests[i].CalculateSize());
+            var largest = messages.Max(i => requests[i].CalculateSize());
+            Assert.True(bytes >= limit, $"block {blockId} holds {bytes} bytes of messages: cut before the {limit}-byte limit");
+            Assert.True(bytes < limit + largest, $"block {blockId} holds {bytes} bytes of messages: more than one message past the {limit}-byte limit");
+        }
+
+        // Messages are never split between blocks, and none is in two.
+        var stored = await harness.StoredSpansAsync("acme");
+        var batched = blocks.Values.SelectMany(m => m).ToList();
+        Assert.Equal(batched.Count, batched.Distinct().Count());
+        Assert.Equal(batched.Sum(i => requests[i].ResourceSpans.Sum(rs => rs.ScopeSpans.Sum(ss => ss.Spans.Count))), stored.Count);
+        Assert.Equal(0, worker.Counter("otelstorage.batcher.messages.dead_lettered"));
+    }
+
+    [Fact]
     public async Task PoisonMessagesReachTheDeadLetterQueueWithTheirReasonAndAreCounted()
     {
         await using var harness = new BatcherHarness(rabbit, s3);

@@ -108,10 +108,13 @@ public sealed class BatcherHarness : IAsyncDisposable
         return ok.MessageCount;
     }
 
-    public async Task<BasicGetResult?> GetDeadLetterAsync()
+    public Task<BasicGetResult?> GetDeadLetterAsync() => GetAsync(Queue.DeadLetterQueue);
+
+    /// <summary>Takes (and acknowledges) the next ready message of a queue, or returns null when there is none.</summary>
+    public async Task<BasicGetResult?> GetAsync(string queue)
     {
         var channel = await PublisherAsync();
-        return await channel.BasicGetAsync(Queue.DeadLetterQueue, autoAck: true, TestContext.Current.CancellationToken);
+        return await channel.BasicGetAsync(queue, autoAck: true, TestContext.Current.CancellationToken);
     }
 
     /// <summary>Every span of the tenant's committed blocks.</summary>

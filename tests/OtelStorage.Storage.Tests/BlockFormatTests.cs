@@ -1,9 +1,11 @@
+using System.Buffers.Binary;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Workload;
+using Parquet;
 using Xunit;
 
 namespace OtelStorage.Storage.Tests;
@@ -64,6 +66,68 @@ public sealed class BlockFormatTests : IDisposable
         Assert.Equal(read.Max(s => s.StartTimeUnixNano), meta.MaxStartTimeUnixNano);
         Assert.Contains("frontend", meta.Services);
         Assert.Contains("GET /api/cart", meta.Operations["frontend"]);
+    }
+
+    [Fact]
+    public async Task DataParquetRowsAreInTraceIdThenStartTimeThenSpanIdOrderAcrossRowGroups()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var random = new Random(17);
+        var requests = new RealisticSpanGenerator(seed: 17).Requests(6_000, 400).ToList();
+        // Parallel calls started in the same nanosecond tie on (trace, start), so only the span ID orders them; the
+        // siblings travel in a request of their own, as an SDK's next export would carry them.
+        var siblings = requests.SelectMany(r => r.ResourceSpans).Take(8).Select(rs => rs.Clone()).ToList();
+        foreach (var span in siblings.SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans))
+        {
+            span.SpanId = ByteString.CopyFrom(TestData.Id(8, random.Next()));
+        }
+
+        requests.Add(new ExportTraceServiceRequest { ResourceSpans = { siblings } });
+        foreach (var scope in requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans))
+        {
+            var shuffled = scope.Spans.ToArray();
+            random.Shuffle(shuffled);
+            scope.Spans.Clear();
+            scope.Spans.Add(shuffled);
+        }
+
+        var shuffledRequests = requests.ToArray();
+        random.Shuffle(shuffledRequests);
+        var expected = requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans)
+            .Select(s => RowKey(s.TraceId.Span, (long)s.StartTimeUnixNano, s.SpanId.Span)).Order().ToList();
+
+        var meta = await TestData.WriteBlockAsync(_store, "t1", shuffledRequests, new BlockBuildOptions { RowGroupSpans = 500 });
+        var data = await new FileSystemObjectStore(_folder).ReadAsync(_store.Keys.Data("t1", meta.BlockId), ct);
+        Assert.NotNull(data);
+        var rows = new List<(UInt128 Trace, ulong Start, ulong Span)>();
+        var groupStarts = new List<int>();
+        await using (var reader = await ParquetReader.CreateAsync(new MemoryStream(data), cancellationToken: ct))
+        {
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var n = checked((int)group.RowCount);
+                var traceIds = new byte[]?[n];
+                var starts = new long[n];
+                var spanIds = new byte[]?[n];
+                await group.ReadAsync(reader.Schema.FindDataField("trace_id"), traceIds.AsMemory(), null, ct);
+                await group.ReadAsync<long>(reader.Schema.FindDataField("start_time_unix_nano"), starts.AsMemory(), null, ct);
+                await group.ReadAsync(reader.Schema.FindDataField("span_id"), spanIds.AsMemory(), null, ct);
+                groupStarts.Add(rows.Count);
+                rows.AddRange(Enumerable.Range(0, n).Select(i => RowKey(traceIds[i], starts[i], spanIds[i])));
+            }
+        }
+
+        // The data exercises every key: row-group boundaries inside a trace, and ties on (trace, start).
+        Assert.Equal((expected.Count + 499) / 500, groupStarts.Count);
+        Assert.Contains(groupStarts.Skip(1), start => rows[start - 1].Trace == rows[start].Trace);
+        Assert.True(rows.Zip(rows.Skip(1)).Count(p => p.First.Trace == p.Second.Trace && p.First.Start == p.Second.Start) >= 50, "too few (trace, start) ties to test the span-ID order");
+        var outOfOrder = Enumerable.Range(1, rows.Count - 1).Where(i => rows[i - 1].CompareTo(rows[i]) >= 0).ToList();
+        Assert.True(outOfOrder.Count == 0, $"{outOfOrder.Count} rows are not after their predecessor, the first is row {outOfOrder.FirstOrDefault()} in row group {groupStarts.FindLastIndex(start => start <= outOfOrder.FirstOrDefault())}");
+        Assert.Equal(expected, rows);
+
+        static (UInt128 Trace, ulong Start, ulong Span) RowKey(ReadOnlySpan<byte> traceId, long start, ReadOnlySpan<byte> spanId) =>
+            (BinaryPrimitives.ReadUInt128BigEndian(traceId), unchecked((ulong)start), BinaryPrimitives.ReadUInt64BigEndian(spanId));
     }
 
     [Fact]
