@@ -17,6 +17,33 @@ public sealed class BrokerOutageTests(RabbitMqServer broker) : IClassFixture<Rab
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task ConfirmsThatDoNotArriveInTimeAreUnavailableNeverSuccess()
+    {
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Messaging:Publisher:ConfirmTimeout"] = "00:00:02" });
+        await app.Grpc.ExportAsync(Requests.Spans(1), cancellationToken: Cancel);
+
+        // A hung broker: the connection stays up and the publish is written, but no confirm comes back.
+        broker.Pause();
+        try
+        {
+            var grpc = await Assert.ThrowsAsync<RpcException>(() => app.Grpc.ExportAsync(Requests.Spans(3), cancellationToken: Cancel).ResponseAsync);
+            using var http = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(3)), Cancel);
+
+            Assert.Equal(StatusCode.Unavailable, grpc.StatusCode);
+            Assert.Contains("did not confirm within 2 s", grpc.Status.Detail, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, http.StatusCode);
+            Assert.True(http.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            broker.Resume();
+        }
+
+        // Once the broker answers again, exports succeed without restarting the service.
+        await app.Grpc.ExportAsync(Requests.Spans(2), cancellationToken: Cancel);
+    }
+
+    [Fact]
     public async Task ExportFailsWithARetryableStatusWhileTheBrokerIsDown()
     {
         await using var app = await IngestApp.StartAsync(broker);

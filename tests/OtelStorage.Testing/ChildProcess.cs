@@ -77,6 +77,12 @@ public sealed class ChildProcess : IDisposable
     /// <summary>SIGCONT.</summary>
     public void Resume() => Signal("CONT");
 
+    /// <summary>SIGSTOP of the process and every descendant: for launch scripts that run the real server as a child.</summary>
+    public void PauseTree() => SignalTree("STOP");
+
+    /// <summary>SIGCONT of the process and every descendant.</summary>
+    public void ResumeTree() => SignalTree("CONT");
+
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     public void Dispose()
@@ -102,6 +108,20 @@ public sealed class ChildProcess : IDisposable
 
             _output.AppendLine(line);
         }
+    }
+
+    private void SignalTree(string signal)
+    {
+        var pids = new List<int> { _process.Id };
+        for (var i = 0; i < pids.Count; i++)
+        {
+            using var ps = Process.Start(new ProcessStartInfo("ps", ["-o", "pid=", "--ppid", pids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
+            pids.AddRange(ps.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
+            ps.WaitForExit();
+        }
+
+        using var kill = Process.Start("kill", ["-" + signal, .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        kill.WaitForExit();
     }
 
     private void Signal(string signal)

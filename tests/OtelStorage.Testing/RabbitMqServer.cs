@@ -83,6 +83,12 @@ public sealed class RabbitMqServer : IAsyncLifetime
     /// <summary>SIGKILL of the broker, as in a crash.</summary>
     public void Kill() => _broker?.Kill();
 
+    /// <summary>SIGSTOP: connections stay open and writes are buffered by the kernel, but nothing is confirmed, as with a hung broker.</summary>
+    public void Pause() => (_broker ?? throw new InvalidOperationException("the broker is not running")).PauseTree();
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => _broker?.ResumeTree();
+
     public async ValueTask DisposeAsync()
     {
         try

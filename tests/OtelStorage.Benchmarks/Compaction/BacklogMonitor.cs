@@ -10,8 +10,9 @@ namespace OtelStorage.Benchmarks.Compaction;
 /// <summary>
 /// Samples a tenant's compaction backlog on a live store while load runs (issue 7: the backlog stays flat under a
 /// sustained 50k spans/s). The backlog is what the compactor's planner counts: visible blocks under half the target
-/// size (<see cref="CompactionPlanner"/>, default policy). Each sample also gives the visible blocks and spans.
-/// Run: <c>dotnet OtelStorage.Benchmarks.dll backlog --s3 CONNECTIONSTRING [--tenant default] [--interval 10s] [--duration 300s] [--json FILE]</c>.
+/// size (<see cref="CompactionPlanner"/>, default policy), summed over every tenant unless <c>--tenant</c> names one.
+/// Each sample also gives the visible blocks and spans.
+/// Run: <c>dotnet OtelStorage.Benchmarks.dll backlog --s3 CONNECTIONSTRING [--tenant NAME] [--interval 10s] [--duration 300s] [--json FILE]</c>.
 /// </summary>
 public static class BacklogMonitor
 {
@@ -22,7 +23,7 @@ public static class BacklogMonitor
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         var options = new ObjectStoreOptions();
         options.ApplyConnectionString(Arg("--s3") ?? throw new ArgumentException("--s3 CONNECTIONSTRING is required"));
-        var tenant = Arg("--tenant") ?? "default";
+        var tenant = Arg("--tenant");
         var interval = Seconds(Arg("--interval") ?? "10s");
         var duration = Seconds(Arg("--duration") ?? "300s");
         var json = Arg("--json");
@@ -41,7 +42,12 @@ public static class BacklogMonitor
                 await Task.Delay(next - DateTimeOffset.UtcNow);
             }
 
-            var visible = BlockVisibility.Visible(await store.ListBlocksAsync(tenant, null, CancellationToken.None).ToListAsync());
+            var visible = new List<BlockMeta>();
+            foreach (var t in tenant is null ? await store.ListTenantsAsync(CancellationToken.None).ToListAsync() : [tenant])
+            {
+                visible.AddRange(BlockVisibility.Visible(await store.ListBlocksAsync(t, null, CancellationToken.None).ToListAsync()));
+            }
+
             var sample = new Sample(
                 (DateTimeOffset.UtcNow - started).TotalSeconds,
                 visible.Count,
