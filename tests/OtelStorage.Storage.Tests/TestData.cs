@@ -47,9 +47,20 @@ internal static class TestData
         },
         new() { Key = "empty", Value = new AnyValue() },
         new() { Key = "no-value" },
+        // The string-table forms (profiles' dictionary indexes), which trace data may carry too.
+        new() { Key = "strindex", Value = new AnyValue { StringValueStrindex = 7 } },
+        new() { KeyStrindex = 3, Value = new AnyValue { IntValue = 2 } },
     ];
 
-    /// <summary>A request whose resource, scope and spans set every field OTLP defines.</summary>
+    /// <summary>A copy of <paramref name="span"/> with another span ID and a field a later OTLP version might add (number 111), which readers keep as unknown.</summary>
+    private static Span WithUnknownField(Span span, int idSeed)
+    {
+        var copy = span.Clone();
+        copy.SpanId = ByteString.CopyFrom(Id(8, idSeed + 100));
+        return Span.Parser.ParseFrom([.. copy.ToByteArray(), 0xF8, 0x06, 0x2A]);
+    }
+
+    /// <summary>A request whose resource, scope and spans set every field OTLP defines, and an unknown field.</summary>
     public static ExportTraceServiceRequest EveryField()
     {
         var traceId = ByteString.CopyFrom(Id(16, 1));
@@ -119,7 +130,7 @@ internal static class TestData
                         {
                             Scope = new InstrumentationScope { Name = "scope", Version = "1.2.3", Attributes = { EveryAnyValueKind() }, DroppedAttributesCount = 9 },
                             SchemaUrl = "https://opentelemetry.io/schemas/1.25.0",
-                            Spans = { span, odd },
+                            Spans = { span, odd, WithUnknownField(odd, 8) },
                         },
                         new ScopeSpans { Spans = { new Span { TraceId = ByteString.CopyFrom(Id(16, 7)), SpanId = ByteString.CopyFrom(Id(8, 8)) } } },
                     },
