@@ -15,6 +15,9 @@ public delegate Task PublishJobs(IReadOnlyList<CompactionJob> jobs, Cancellation
 /// <summary>
 /// Runs one job from the compaction queue against the block store. Every job is safe to run again: a plan judges
 /// only by what is stored, and a compact job checks first that no committed block replaces its sources yet.
+/// Jobs may run concurrently (<see cref="CompactionOptions.Concurrency"/>); a job that overlaps one in progress in
+/// this process (a compact job sharing a source with it, or a second plan) is skipped instead, because the job in
+/// progress either finishes the work or fails and is redelivered itself, and the next plan replans whatever is left.
 /// </summary>
 public sealed partial class CompactionJobRunner(
     BlockStore store,
@@ -31,7 +34,34 @@ public sealed partial class CompactionJobRunner(
     private readonly CompactionSweeper _sweeper = new(store, time);
     private readonly RetentionEnforcer _retention = new(store, time);
 
+    // "{tenant}/{blockId}" of the sources of the compact jobs in progress, guarded by _claimsLock.
+    private readonly HashSet<string> _claimedSources = new(StringComparer.Ordinal);
+    private readonly Lock _claimsLock = new();
+    private int _planInProgress;
+
     public async Task RunAsync(CompactionJob job, PublishJobs publish, CancellationToken cancellationToken)
+    {
+        var kindTag = new KeyValuePair<string, object?>("kind", job.Kind.ToString());
+        if (!TryClaim(job, out var claimed))
+        {
+            telemetry.Jobs.Add(1, kindTag, new KeyValuePair<string, object?>("outcome", "skipped_in_progress"));
+            LogSkippedInProgress(job.Kind, job.Tenant, job.Sources.Count);
+            return;
+        }
+
+        telemetry.JobsRunning.Add(1, kindTag);
+        try
+        {
+            await RunClaimedAsync(job, publish, cancellationToken);
+        }
+        finally
+        {
+            telemetry.JobsRunning.Add(-1, kindTag);
+            Release(job, claimed);
+        }
+    }
+
+    private async Task RunClaimedAsync(CompactionJob job, PublishJobs publish, CancellationToken cancellationToken)
     {
         using var activity = CompactionTelemetry.Source.StartActivity($"compaction {job.Kind}", ActivityKind.Internal);
         activity?.SetTag("otelstorage.tenant", job.Tenant);
@@ -51,6 +81,47 @@ public sealed partial class CompactionJobRunner(
             var tags = new TagList { { "kind", job.Kind.ToString() }, { "outcome", outcome } };
             telemetry.Jobs.Add(1, tags);
             telemetry.JobDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    /// <summary>Claims what the job works on: false when a job in progress holds part of it.</summary>
+    private bool TryClaim(CompactionJob job, out string[] claimed)
+    {
+        claimed = [];
+        switch (job.Kind)
+        {
+            case CompactionJobKind.Plan:
+                return Interlocked.CompareExchange(ref _planInProgress, 1, 0) == 0;
+            case CompactionJobKind.Compact:
+                var keys = job.Sources.Select(id => $"{job.Tenant}/{id}").Distinct(StringComparer.Ordinal).ToArray();
+                lock (_claimsLock)
+                {
+                    if (keys.Any(_claimedSources.Contains))
+                    {
+                        return false;
+                    }
+
+                    _claimedSources.UnionWith(keys);
+                }
+
+                claimed = keys;
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    private void Release(CompactionJob job, string[] claimed)
+    {
+        if (job.Kind == CompactionJobKind.Plan)
+        {
+            Volatile.Write(ref _planInProgress, 0);
+            return;
+        }
+
+        lock (_claimsLock)
+        {
+            _claimedSources.ExceptWith(claimed);
         }
     }
 
@@ -153,6 +224,9 @@ public sealed partial class CompactionJobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Skipped compaction of {Sources} blocks of tenant {Tenant}: {Reason}")]
     private partial void LogSkipped(string tenant, int sources, CompactionSkipReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped {Kind} job of tenant {Tenant} over {Sources} blocks: a job over the same work is in progress")]
+    private partial void LogSkippedInProgress(CompactionJobKind kind, string? tenant, int sources);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Replaced} replaced and {Orphans} orphaned blocks of tenant {Tenant}")]
     private partial void LogSwept(string tenant, int replaced, int orphans);

@@ -18,6 +18,13 @@ public sealed class CompactionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00", ErrorMessage = "Compaction:Interval must be between 50 ms and 1 day.")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Jobs the active consumer runs at once (its prefetch). Compact jobs over overlapping sources never run together;
+    /// each compact job holds up to <see cref="TargetSpans"/> spans in memory, so memory grows with this.
+    /// </summary>
+    [Range(1, 16, ErrorMessage = "Compaction:Concurrency must be between 1 and 16.")]
+    public int Concurrency { get; set; } = 2;
+
     /// <summary>Most spans in a compacted block. The merge holds every span of the new block in memory, so this bounds its memory.</summary>
     [Range(2, 50_000_000, ErrorMessage = "Compaction:TargetSpans must be between 2 and 50,000,000.")]
     public long TargetSpans { get; set; } = 500_000;

@@ -26,7 +26,8 @@ public sealed class CompactionTelemetry : IDisposable
         SourcesDeleted = _meter.CreateCounter<long>("otelstorage.compaction.sources.deleted", "{block}", "Replaced source blocks deleted after the grace period.");
         OrphansDeleted = _meter.CreateCounter<long>("otelstorage.compaction.orphans.deleted", "{block}", "Uncommitted blocks of interrupted writes deleted.");
         RetentionDeleted = _meter.CreateCounter<long>("otelstorage.retention.blocks.deleted", "{block}", "Blocks deleted by retention.");
-        Jobs = _meter.CreateCounter<long>("otelstorage.compaction.jobs", "{job}", "Jobs finished, by kind and outcome (done, skipped, failed).");
+        Jobs = _meter.CreateCounter<long>("otelstorage.compaction.jobs", "{job}", "Jobs finished, by kind and outcome (done, skipped, skipped_in_progress, failed).");
+        JobsRunning = _meter.CreateUpDownCounter<long>("otelstorage.compaction.jobs.running", "{job}", "Jobs running now, by kind.");
         JobDuration = _meter.CreateHistogram<double>("otelstorage.compaction.job.duration", "s", "Time to run one job.");
         _meter.CreateObservableGauge(
             "otelstorage.compaction.backlog",
@@ -54,6 +55,8 @@ public sealed class CompactionTelemetry : IDisposable
     public Counter<long> RetentionDeleted { get; }
 
     public Counter<long> Jobs { get; }
+
+    public UpDownCounter<long> JobsRunning { get; }
 
     public Histogram<double> JobDuration { get; }
 

@@ -11,8 +11,8 @@ namespace OtelStorage.Compaction;
 public delegate Task<IConnection> CompactionConnector(CancellationToken cancellationToken);
 
 /// <summary>
-/// Consumes the single-active-consumer compaction queue, one job at a time, and acknowledges each job after it
-/// completes. Every replica also offers a plan job every <see cref="CompactionOptions.Interval"/> while the
+/// Consumes the single-active-consumer compaction queue, up to <see cref="CompactionOptions.Concurrency"/> jobs at
+/// once, and acknowledges each job on its own after it completes. Every replica also offers a plan job every <see cref="CompactionOptions.Interval"/> while the
 /// queue is empty, so compaction goes on as long as any replica runs. If the connection drops mid-job, the job
 /// is cancelled and the broker hands it (unacknowledged) to the next active consumer.
 /// </summary>
@@ -68,13 +68,17 @@ public sealed partial class CompactionWorker(
         await using var connection = await connect(session.Token);
         connection.ConnectionShutdownAsync += async (_, _) => await session.CancelAsync();
 
-        await using var consumeChannel = await connection.CreateChannelAsync(cancellationToken: session.Token);
+        // Handlers run concurrently up to Concurrency; single acks from concurrent handlers are safe on one channel.
+        var concurrency = (ushort)_options.Concurrency;
+        await using var consumeChannel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: concurrency),
+            session.Token);
         await using var publishChannel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null),
             session.Token);
         await CompactionQueueTopology.DeclareAsync(consumeChannel, _queue, session.Token);
-        // One job at a time: the next is delivered only after this one is acknowledged.
-        await consumeChannel.BasicQosAsync(0, 1, false, session.Token);
+        // At most Concurrency jobs unacknowledged: the next is delivered only after one of them is acknowledged.
+        await consumeChannel.BasicQosAsync(0, concurrency, false, session.Token);
 
         var publishGate = new SemaphoreSlim(1, 1);
         async Task PublishAsync(IReadOnlyList<CompactionJob> jobs, CancellationToken cancellationToken)
@@ -94,7 +98,7 @@ public sealed partial class CompactionWorker(
         var consumer = new AsyncEventingBasicConsumer(consumeChannel);
         consumer.ReceivedAsync += async (_, delivery) => await HandleAsync(consumeChannel, delivery, PublishAsync, session.Token);
         await consumeChannel.BasicConsumeAsync(_queue.Queue, autoAck: false, consumer, session.Token);
-        LogConsuming(_queue.Queue);
+        LogConsuming(_queue.Queue, concurrency);
 
         try
         {
@@ -177,8 +181,8 @@ public sealed partial class CompactionWorker(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming compaction jobs from {Queue} (single active consumer)")]
-    private partial void LogConsuming(string queue);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming compaction jobs from {Queue} (single active consumer, {Concurrency} at once)")]
+    private partial void LogConsuming(string queue, int concurrency);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Compaction broker session failed; reconnecting in {Delay}")]
     private partial void LogSessionFailed(Exception exception, TimeSpan delay);

@@ -31,6 +31,7 @@ public sealed class AddCompactionTests
 
         var options = host.Services.GetRequiredService<IOptions<CompactionOptions>>().Value;
         Assert.Equal(TimeSpan.FromSeconds(30), options.Interval);
+        Assert.Equal(2, options.Concurrency);
         Assert.Equal(TimeSpan.FromDays(7), host.Services.GetRequiredService<IOptions<RetentionOptions>>().Value.Period);
         Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is CompactionWorker);
     }
@@ -50,6 +51,17 @@ public sealed class AddCompactionTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
         Assert.Contains("Compaction:Interval", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("17")]
+    public async Task ConcurrencyOutsideOneToSixteenStopsTheStart(string concurrency)
+    {
+        using var host = Build(("Compaction:Concurrency", concurrency));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("Compaction:Concurrency must be between 1 and 16", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -129,7 +129,8 @@ internal sealed class Replica : IAsyncDisposable
 
     public Replica(BlockStore store, string brokerUri, CompactionOptions options, RetentionOptions? retention, string queue)
     {
-        Telemetry = new CompactionTelemetry(new TestMeterFactory());
+        Meters = new TestMeterFactory();
+        Telemetry = new CompactionTelemetry(Meters);
         var factory = new ConnectionFactory { Uri = new Uri(brokerUri), AutomaticRecoveryEnabled = false, TopologyRecoveryEnabled = false };
         Runner = new CompactionJobRunner(store, Options.Create(options), Options.Create(retention ?? new RetentionOptions { Enabled = false }), Telemetry, TimeProvider.System, NullLogger<CompactionJobRunner>.Instance);
         Worker = new CompactionWorker(
@@ -150,6 +151,8 @@ internal sealed class Replica : IAsyncDisposable
             TimeProvider.System,
             NullLogger<CompactionWorker>.Instance);
     }
+
+    public TestMeterFactory Meters { get; }
 
     public CompactionTelemetry Telemetry { get; }
 
@@ -181,6 +184,8 @@ internal sealed class Replica : IAsyncDisposable
 internal sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
 {
     private readonly List<System.Diagnostics.Metrics.Meter> _meters = [];
+
+    public IReadOnlyList<System.Diagnostics.Metrics.Meter> Meters => _meters;
 
     public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options)
     {
@@ -242,4 +247,100 @@ internal sealed class RecordingObjectStore(IObjectStore inner) : IObjectStore
     public Task CheckAsync(CancellationToken cancellationToken) => inner.CheckAsync(cancellationToken);
 
     private Task<T> Alive<T>(Func<Task<T>> call) => Crashed ? throw new IOException("crashed") : call();
+}
+
+/// <summary>Holds reads of chosen keys until released, and tells when a read of one was reached.</summary>
+internal sealed class GatedObjectStore(IObjectStore inner) : IObjectStore
+{
+    private readonly ConcurrentDictionary<string, (TaskCompletionSource Reached, TaskCompletionSource Open)> _gates = new(StringComparer.Ordinal);
+
+    public void Hold(string key) =>
+        _gates[key] = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Completes when a read of the held key has started (and is waiting).</summary>
+    public Task Reached(string key) => _gates[key].Reached.Task;
+
+    public void Release(string key) => _gates[key].Open.TrySetResult();
+
+    public async Task<byte[]?> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        await PassAsync(key, cancellationToken);
+        return await inner.ReadAsync(key, cancellationToken);
+    }
+
+    public async Task<byte[]> ReadRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
+    {
+        await PassAsync(key, cancellationToken);
+        return await inner.ReadRangeAsync(key, offset, length, cancellationToken);
+    }
+
+    public Task WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => inner.WriteAsync(key, content, cancellationToken);
+
+    public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter, CancellationToken cancellationToken) => inner.ListAsync(prefix, startAfter, cancellationToken);
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+
+    public Task CheckAsync(CancellationToken cancellationToken) => inner.CheckAsync(cancellationToken);
+
+    private async Task PassAsync(string key, CancellationToken cancellationToken)
+    {
+        if (_gates.TryGetValue(key, out var gate))
+        {
+            gate.Reached.TrySetResult();
+            await gate.Open.Task.WaitAsync(cancellationToken);
+        }
+    }
+}
+
+/// <summary>Follows a replica's job counters: jobs finished by kind and outcome, and the most running at once.</summary>
+internal sealed class JobMetrics : IDisposable
+{
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, long> _finished = new(StringComparer.Ordinal);
+    private readonly Lock _runningLock = new();
+    private long _running;
+
+    public JobMetrics(Replica replica)
+    {
+        var meter = replica.Meters.Meters.Single(m => m.Name == CompactionTelemetry.Name);
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter, meter) && instrument.Name is "otelstorage.compaction.jobs" or "otelstorage.compaction.jobs.running")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "otelstorage.compaction.jobs.running")
+            {
+                lock (_runningLock)
+                {
+                    _running += value;
+                    MaxRunning = Math.Max(MaxRunning, _running);
+                }
+
+                return;
+            }
+
+            string? kind = null, outcome = null;
+            foreach (var tag in tags)
+            {
+                kind = tag.Key == "kind" ? tag.Value as string : kind;
+                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
+            }
+
+            _finished.AddOrUpdate($"{kind}/{outcome}", value, (_, n) => n + value);
+        });
+        _listener.Start();
+    }
+
+    public long MaxRunning { get; private set; }
+
+    /// <summary>Jobs finished of this kind with this outcome.</summary>
+    public long Finished(string kind, string outcome) => _finished.GetValueOrDefault($"{kind}/{outcome}");
+
+    public long Finished(string kind) => _finished.Where(f => f.Key.StartsWith(kind + "/", StringComparison.Ordinal)).Sum(f => f.Value);
+
+    public void Dispose() => _listener.Dispose();
 }
