@@ -20,6 +20,9 @@ public static class ProtobufMutations
     /// <summary>Ingest.Api's default limit on a request after decompression (Otlp:MaxRequestBytes).</summary>
     public const int RequestLimit = 64 * 1024 * 1024;
 
+    /// <summary>Ingest.Api's default limit on spans in one request (Otlp:MaxSpansPerRequest): a request over it is refused, not valid.</summary>
+    public const int SpanLimit = 100_000;
+
     /// <summary>The publisher's default message size (Messaging:Publisher:MaxMessageBytes); larger requests are split.</summary>
     public const int MessageLimit = 256 * 1024;
 
@@ -384,7 +387,7 @@ public static class ProtobufMutations
         }
 
         var layouts = new[] { "in one scope", "each in its own resource", "each in its own scope" };
-        return new ProtobufInput($"{count} tiny spans {layouts[layout]}", request.ToByteArray(), Valid: true);
+        return new ProtobufInput($"{count} tiny spans {layouts[layout]}", request.ToByteArray(), Valid: count <= SpanLimit);
     }
 
     /// <summary>Invalid UTF-8 (and hostile valid text) in a string field: names, keys, values, trace state, schema URLs.</summary>
