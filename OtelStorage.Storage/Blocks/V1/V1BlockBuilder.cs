@@ -1,9 +1,9 @@
 using System.Buffers;
 using Google.Protobuf;
-using OtelStorage.Otlp.Wire;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using OtelStorage.Otlp.Wire;
 using OtelStorage.Storage.Blocks.Metadata;
 using OtelStorage.Storage.Retention;
 using OtelStorage.Tenancy;
