@@ -213,7 +213,22 @@ internal sealed partial class ConsumerSession : IDisposable
         }
 
         var before = batch.Builder.SpanCount;
-        batch.Builder.AddProtobuf(delivery.Body.Span);
+        try
+        {
+            batch.Builder.AddProtobuf(delivery.Body.Span);
+        }
+        catch (InvalidDataException e)
+        {
+            // The decoder accepted it but the block builder's scanner does not: a gap in the scanner, reported as
+            // poison rather than restarting the session on this message forever.
+            if (batch.Messages.Count == 0)
+            {
+                _batches.Remove(delivery.Tenant);
+            }
+
+            await DeadLetterAsync(delivery, "malformed", "body could not be scanned into a block: " + e.Message, cancellationToken);
+            return;
+        }
 
         var spans = batch.Builder.SpanCount - before;
         // The body is not kept: the builder holds the spans, and an open batch would otherwise hold them twice.

@@ -12,7 +12,12 @@ public ref struct ProtoWire(ReadOnlySpan<byte> buffer)
     public const int Varint = 0;
     public const int Fixed64 = 1;
     public const int Len = 2;
+    public const int StartGroup = 3;
+    public const int EndGroup = 4;
     public const int Fixed32 = 5;
+
+    /// <summary>Group nesting accepted by <see cref="SkipField(int, int)"/>: Google.Protobuf's default recursion limit.</summary>
+    public const int MaxGroupDepth = 100;
 
     private readonly ReadOnlySpan<byte> _buffer = buffer;
     private int _position;
@@ -100,6 +105,48 @@ public ref struct ProtoWire(ReadOnlySpan<byte> buffer)
                 break;
             default:
                 throw new InvalidDataException($"protobuf wire type {wireType} is not supported");
+        }
+    }
+
+    /// <summary>
+    /// Skips the value of field <paramref name="field"/>, groups included (wire type 3 up to the end-group tag of the
+    /// same field, nested at most <see cref="MaxGroupDepth"/> deep), as Google.Protobuf keeps them in unknown fields.
+    /// For readers of messages that the decoder has already accepted, which may carry groups from a newer or other
+    /// schema; <see cref="Skip"/> rejects groups.
+    /// </summary>
+    public void SkipField(int field, int wireType) => SkipField(field, wireType, 0);
+
+    private void SkipField(int field, int wireType, int depth)
+    {
+        if (wireType != StartGroup)
+        {
+            Skip(wireType);
+            return;
+        }
+
+        if (depth >= MaxGroupDepth)
+        {
+            throw new InvalidDataException($"protobuf groups are nested more than {MaxGroupDepth} deep");
+        }
+
+        while (true)
+        {
+            if (!TryReadTag(out var inner, out var innerType))
+            {
+                throw new InvalidDataException($"protobuf group of field {field} is not terminated");
+            }
+
+            if (innerType == EndGroup)
+            {
+                if (inner != field)
+                {
+                    throw new InvalidDataException($"protobuf group of field {field} ends with the end tag of field {inner}");
+                }
+
+                return;
+            }
+
+            SkipField(inner, innerType, depth + 1);
         }
     }
 

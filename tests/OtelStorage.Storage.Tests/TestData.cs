@@ -52,12 +52,13 @@ internal static class TestData
         new() { KeyStrindex = 3, Value = new AnyValue { IntValue = 2 } },
     ];
 
-    /// <summary>A copy of <paramref name="span"/> with another span ID and a field a later OTLP version might add (number 111), which readers keep as unknown.</summary>
+    /// <summary>A copy of <paramref name="span"/> with another span ID and fields a later OTLP version might add (numbers 111 and 112, a group), which readers keep as unknown.</summary>
     private static Span WithUnknownField(Span span, int idSeed)
     {
         var copy = span.Clone();
         copy.SpanId = ByteString.CopyFrom(Id(8, idSeed + 100));
-        return Span.Parser.ParseFrom([.. copy.ToByteArray(), 0xF8, 0x06, 0x2A]);
+        // Field 111 as a varint, and field 112 as a group holding a varint (groups are legal protobuf, unused by OTLP).
+        return Span.Parser.ParseFrom([.. copy.ToByteArray(), 0xF8, 0x06, 0x2A, 0x83, 0x07, 0x08, 0x05, 0x84, 0x07]);
     }
 
     /// <summary>A request whose resource, scope and spans set every field OTLP defines, and an unknown field.</summary>

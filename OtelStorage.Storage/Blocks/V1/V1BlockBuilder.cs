@@ -60,7 +60,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
 
@@ -129,7 +129,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
 
@@ -152,7 +152,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
     }
@@ -175,7 +175,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
 
@@ -197,7 +197,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
     }
@@ -261,7 +261,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
                     _rest.Write(wire.Since(start));
                     break;
                 default:
-                    wire.Skip(wireType);
+                    wire.SkipField(field, wireType);
                     _rest.Write(wire.Since(start));
                     break;
             }
@@ -285,7 +285,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
 
@@ -309,7 +309,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
             }
         }
 
@@ -364,7 +364,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
                 found = false;
             }
         }
@@ -391,7 +391,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             }
             else
             {
-                wire.Skip(wireType);
+                wire.SkipField(field, wireType);
                 found = false;
             }
         }
