@@ -18,6 +18,18 @@ public sealed class AckTrackerTests(RabbitMqServer rabbit, S3rverServer s3)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>An AckTracker over the deliveries' channel, recording its frames, with every delivery tracked.</summary>
+    private static AckTracker TrackingAll(Deliveries deliveries, out RecordingChannel frames)
+    {
+        var tracker = new AckTracker(RecordingChannel.Wrap(deliveries.Channel, out frames));
+        foreach (var tag in deliveries.Tags)
+        {
+            tracker.Track(tag);
+        }
+
+        return tracker;
+    }
+
     [Fact]
     public async Task OutOfOrderCompletionsAcknowledgeExactlyTheCompletedDeliveriesAndNeverAPendingOne()
     {
@@ -25,11 +37,7 @@ public sealed class AckTrackerTests(RabbitMqServer rabbit, S3rverServer s3)
         await using var harness = new BatcherHarness(rabbit, s3);
         await using var deliveries = await Deliveries.ConsumeAsync(harness, rabbit, 10);
         var tag = deliveries.Tags;
-        using var tracker = new AckTracker(RecordingChannel.Wrap(deliveries.Channel, out var frames));
-        foreach (var t in tag)
-        {
-            tracker.Track(t);
-        }
+        using var tracker = TrackingAll(deliveries, out var frames);
 
         await tracker.CompleteAsync([tag[2], tag[4]], ct);
         await tracker.CompleteAsync([tag[1], tag[0]], ct);
@@ -51,11 +59,7 @@ public sealed class AckTrackerTests(RabbitMqServer rabbit, S3rverServer s3)
         await using var harness = new BatcherHarness(rabbit, s3);
         await using var deliveries = await Deliveries.ConsumeAsync(harness, rabbit, 7);
         var tag = deliveries.Tags;
-        using var tracker = new AckTracker(RecordingChannel.Wrap(deliveries.Channel, out var frames));
-        foreach (var t in tag)
-        {
-            tracker.Track(t);
-        }
+        using var tracker = TrackingAll(deliveries, out var frames);
 
         await tracker.RejectAsync([tag[1], tag[4]], ct);
         await tracker.CompleteAsync([tag[0]], ct);
@@ -84,11 +88,7 @@ public sealed class AckTrackerTests(RabbitMqServer rabbit, S3rverServer s3)
         await using var harness = new BatcherHarness(rabbit, s3);
         await using var deliveries = await Deliveries.ConsumeAsync(harness, rabbit, 300);
         var tag = deliveries.Tags;
-        using var tracker = new AckTracker(RecordingChannel.Wrap(deliveries.Channel, out var frames));
-        foreach (var t in tag)
-        {
-            tracker.Track(t);
-        }
+        using var tracker = TrackingAll(deliveries, out var frames);
 
         // Twenty batches of interleaved deliveries, as twenty tenants' open batches hold them; one delivery stays pending.
         const int pending = 150;
