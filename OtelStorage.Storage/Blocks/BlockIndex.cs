@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using OtelStorage.Storage.Blocks.V1;
 
 namespace OtelStorage.Storage.Blocks;
 
@@ -35,7 +36,12 @@ public sealed class BlockIndex
     public required ReadOnlyMemory<byte> FooterBytes { get; init; }
 
     /// <summary>Approximate memory held, for bounded caches.</summary>
-    public long ApproximateBytes => Bloom.SerializedSize + FooterBytes.Length + RowGroups.Count * 80L;
+    public long ApproximateBytes => Bloom.SerializedSize + FooterBytes.Length + RowGroups.Count * 96L;
+
+    /// <summary>The footer split by row group, parsed on first use: once per cached index, not once per lookup.</summary>
+    internal ParquetFooter Footer => _footer ??= ParquetFooter.Parse(FooterBytes);
+
+    private ParquetFooter? _footer;
 
     /// <summary>False when the block certainly lacks the trace; true means "probably" (bloom false positives are ≤ 1%).</summary>
     public bool MayContain(ReadOnlySpan<byte> traceId) => Bloom.MayContain(traceId);

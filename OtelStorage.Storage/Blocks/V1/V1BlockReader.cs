@@ -36,15 +36,17 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             var rg = index.RowGroups[g];
             return (rg.Offset, (ReadOnlyMemory<byte>)await store.ReadRangeAsync(dataKey, rg.Offset, rg.Length, cancellationToken));
         });
+        // The footer handed to Parquet.Net holds only the fetched row groups, so its parse does not grow with the block.
+        var footer = index.Footer.For(groups);
         var segments = new List<(long, ReadOnlyMemory<byte>)>(await Task.WhenAll(fetches))
         {
             (0, HeadMagic),
-            (index.DataLength - index.FooterBytes.Length, index.FooterBytes),
+            (index.DataLength - footer.Length, footer),
         };
 
         var result = new List<StoredSpan>();
         await using var reader = await ParquetReader.CreateAsync(new SparseReadStream(index.DataLength, segments), cancellationToken: cancellationToken);
-        foreach (var g in groups)
+        for (var g = 0; g < groups.Count; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
             var ids = await V1Rows.ReadTraceIdsAsync(group, cancellationToken);
