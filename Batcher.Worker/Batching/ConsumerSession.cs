@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
@@ -8,6 +7,7 @@ using OtelStorage.Storage.Blocks;
 using OtelStorage.Tenancy;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using OtelStorage.Otlp.Buffers;
 
 namespace Batcher.Worker.Batching;
 
@@ -132,9 +132,9 @@ internal sealed partial class ConsumerSession : IDisposable
         activity?.SetTag("messaging.message.body.size", delivery.Body.Length);
         activity?.SetTag("messaging.rabbitmq.message.delivery_tag", delivery.DeliveryTag);
 
-        // The body is only valid inside this handler. The copy is pooled: it lives only until the batching loop has
+        // The body is only valid inside this handler. The copy is pooled (BodyBuffers): it lives only until the batching loop has
         // added it, and messages are large enough that fresh arrays would all be large-object-heap garbage.
-        var buffer = ArrayPool<byte>.Shared.Rent(delivery.Body.Length);
+        var buffer = BodyBuffers.Rent(delivery.Body.Length);
         delivery.Body.CopyTo(buffer);
         var item = new Delivery(
             delivery.DeliveryTag,
@@ -184,7 +184,7 @@ internal sealed partial class ConsumerSession : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(delivery.Buffer);
+            BodyBuffers.Return(delivery.Buffer);
         }
     }
 

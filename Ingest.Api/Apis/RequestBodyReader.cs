@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.IO.Compression;
+using OtelStorage.Otlp.Buffers;
 
 namespace Ingest.Api.Apis;
 
@@ -19,7 +19,7 @@ public sealed class PooledBody(byte[] buffer, int length) : IDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            BodyBuffers.Return(buffer);
         }
     }
 }
@@ -37,7 +37,7 @@ public static class RequestBodyReader
     {
         Stream source = gzip ? new GZipStream(body, CompressionMode.Decompress, leaveOpen: true) : body;
         var initial = contentLength is > 0 and var known ? (int)Math.Min(limit + 1L, gzip ? known * 4 : known) : 64 * 1024;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initial, 4096));
+        var buffer = BodyBuffers.Rent(Math.Max(initial, 4096));
         var length = 0;
         try
         {
@@ -50,9 +50,9 @@ public static class RequestBodyReader
                         throw new RequestTooLargeException(limit);
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    var larger = BodyBuffers.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    BodyBuffers.Return(buffer);
                     buffer = larger;
                 }
 
@@ -73,7 +73,7 @@ public static class RequestBodyReader
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BodyBuffers.Return(buffer);
             throw;
         }
         finally

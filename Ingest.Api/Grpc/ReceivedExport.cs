@@ -1,5 +1,6 @@
 using System.Buffers;
 using Grpc.Core;
+using OtelStorage.Otlp.Buffers;
 
 namespace Ingest.Api.Grpc;
 
@@ -29,7 +30,7 @@ public sealed class ReceivedExport : IDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            BodyBuffers.Return(buffer);
         }
     }
 
@@ -37,7 +38,7 @@ public sealed class ReceivedExport : IDisposable
     {
         var payload = context.PayloadAsReadOnlySequence();
         var length = (int)payload.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        var buffer = BodyBuffers.Rent(Math.Max(length, 1));
         payload.CopyTo(buffer);
         return new ReceivedExport(buffer, length);
     }

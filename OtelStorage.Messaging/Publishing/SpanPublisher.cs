@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Google.Protobuf;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Options;
 using OtelStorage.Otlp.Splitting;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using OtelStorage.Otlp.Buffers;
 
 namespace OtelStorage.Messaging.Publishing;
 
@@ -212,7 +212,7 @@ public sealed partial class SpanPublisher : IAsyncDisposable
             Headers = headers,
         };
 
-        var body = ArrayPool<byte>.Shared.Rent(batch.EncodedSize);
+        var body = BodyBuffers.Rent(batch.EncodedSize);
         try
         {
             if (batch.Encoded.IsEmpty)
@@ -236,7 +236,7 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(body);
+            BodyBuffers.Return(body);
         }
     }
 

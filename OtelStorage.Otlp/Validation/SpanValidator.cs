@@ -13,7 +13,8 @@ public readonly record struct ValidationResult(int AcceptedSpans, int RejectedSp
 
 /// <summary>Size limits a span must keep to.</summary>
 /// <param name="MaxAttributeValueBytes">
-/// The largest string (UTF-8) or bytes value of one attribute of a span, its events or its links, nested values included.
+/// The largest string (UTF-8) or bytes value of one attribute of a span, its events, its links, its resource or its
+/// scope, nested values included.
 /// </param>
 public readonly record struct SpanLimits(int MaxAttributeValueBytes)
 {
@@ -87,8 +88,11 @@ public static class SpanValidator
             oversize = OversizeAttribute(span.Links[i].Attributes, limits) is { } key ? $"links[{i}] {key}" : null;
         }
 
-        return oversize is null ? null : $"attribute {oversize} is over the {limits.MaxAttributeValueBytes}-byte value limit";
+        return oversize is null ? null : OversizeMessage(oversize, limits);
     }
+
+    private static string OversizeMessage(string attribute, SpanLimits limits) =>
+        $"attribute {attribute} is over the {limits.MaxAttributeValueBytes}-byte value limit";
 
     /// <summary>The key of the first attribute whose value (or a nested one) is over the limit, or null.</summary>
     private static string? OversizeAttribute(RepeatedField<KeyValue> attributes, SpanLimits limits)
@@ -142,12 +146,36 @@ public static class SpanValidator
         var rejected = 0;
         string? firstError = null;
         var resourceSpans = request.ResourceSpans;
-        for (var r = 0; r < resourceSpans.Count; r++)
+        // r and s are positions in the request as received: removing an entry does not renumber those after it.
+        for (int r = 0, next = 0; next < resourceSpans.Count; r++)
         {
-            var scopeSpans = resourceSpans[r].ScopeSpans;
-            for (var s = 0; s < scopeSpans.Count; s++)
+            // An oversize resource or scope attribute would be stored with each of its spans: it rejects them all,
+            // and the entry goes, so that what is published holds no part of it.
+            var resource = resourceSpans[next];
+            if (resource.Resource is { } shared && OversizeAttribute(shared.Attributes, limits) is { } resourceKey)
             {
-                var spans = scopeSpans[s].Spans;
+                var spans = resource.ScopeSpans.Sum(scope => scope.Spans.Count);
+                rejected += spans;
+                firstError ??= spans > 0 ? $"resourceSpans[{r}].resource: {OversizeMessage(resourceKey, limits)}" : null;
+                resourceSpans.RemoveAt(next);
+                continue;
+            }
+
+            next++;
+            var scopeSpans = resource.ScopeSpans;
+            for (int s = 0, nextScope = 0; nextScope < scopeSpans.Count; s++)
+            {
+                var spans = scopeSpans[nextScope].Spans;
+                if (scopeSpans[nextScope].Scope is { } scope && OversizeAttribute(scope.Attributes, limits) is { } scopeKey)
+                {
+                    rejected += spans.Count;
+                    firstError ??= spans.Count > 0 ? $"resourceSpans[{r}].scopeSpans[{s}].scope: {OversizeMessage(scopeKey, limits)}" : null;
+                    scopeSpans.RemoveAt(nextScope);
+                    continue;
+                }
+
+                nextScope++;
+
                 // Compact in place: the common all-valid case moves nothing.
                 var kept = 0;
                 for (var i = 0; i < spans.Count; i++)

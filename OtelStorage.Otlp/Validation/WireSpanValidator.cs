@@ -81,7 +81,7 @@ public static class WireSpanValidator
         {
             var ok = field switch
             {
-                1 => Once(ref seen, field) && type == ProtoWire.Len && Resource(wire.ReadLengthDelimited()),
+                1 => Once(ref seen, field) && type == ProtoWire.Len && Resource(wire.ReadLengthDelimited(), maxValueBytes),
                 2 => type == ProtoWire.Len && ScopeSpans(wire.ReadLengthDelimited(), maxValueBytes, ref spans),
                 3 => Once(ref seen, field) && type == ProtoWire.Len && Utf8.IsValid(wire.ReadLengthDelimited()),
                 _ => Skip(ref wire, type),
@@ -95,7 +95,7 @@ public static class WireSpanValidator
         return true;
     }
 
-    private static bool Resource(ReadOnlySpan<byte> message)
+    private static bool Resource(ReadOnlySpan<byte> message, int maxValueBytes)
     {
         var seen = 0u;
         var wire = new ProtoWire(message);
@@ -103,7 +103,7 @@ public static class WireSpanValidator
         {
             var ok = field switch
             {
-                1 => type == ProtoWire.Len && KeyValue(wire.ReadLengthDelimited(), int.MaxValue, 0),
+                1 => type == ProtoWire.Len && KeyValue(wire.ReadLengthDelimited(), maxValueBytes, 0),
                 2 => Once(ref seen, field) && Scalar(ref wire, type, ProtoWire.Varint),
                 3 => type == ProtoWire.Len && EntityRef(wire.ReadLengthDelimited()),
                 _ => Skip(ref wire, type),
@@ -146,7 +146,7 @@ public static class WireSpanValidator
         {
             var ok = field switch
             {
-                1 => Once(ref seen, field) && type == ProtoWire.Len && Scope(wire.ReadLengthDelimited()),
+                1 => Once(ref seen, field) && type == ProtoWire.Len && Scope(wire.ReadLengthDelimited(), maxValueBytes),
                 2 => type == ProtoWire.Len && Span(wire.ReadLengthDelimited(), maxValueBytes),
                 3 => Once(ref seen, field) && type == ProtoWire.Len && Utf8.IsValid(wire.ReadLengthDelimited()),
                 _ => Skip(ref wire, type),
@@ -162,7 +162,7 @@ public static class WireSpanValidator
         return true;
     }
 
-    private static bool Scope(ReadOnlySpan<byte> message)
+    private static bool Scope(ReadOnlySpan<byte> message, int maxValueBytes)
     {
         var seen = 0u;
         var wire = new ProtoWire(message);
@@ -171,7 +171,7 @@ public static class WireSpanValidator
             var ok = field switch
             {
                 1 or 2 => Once(ref seen, field) && type == ProtoWire.Len && Utf8.IsValid(wire.ReadLengthDelimited()),
-                3 => type == ProtoWire.Len && KeyValue(wire.ReadLengthDelimited(), int.MaxValue, 0),
+                3 => type == ProtoWire.Len && KeyValue(wire.ReadLengthDelimited(), maxValueBytes, 0),
                 4 => Once(ref seen, field) && Scalar(ref wire, type, ProtoWire.Varint),
                 _ => Skip(ref wire, type),
             };

@@ -187,6 +187,29 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     }
 
     [Fact]
+    public async Task AResourceAttributeOverTheValueLimitRejectsTheSpansOfThatResourceOnly()
+    {
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxAttributeValueBytes"] = "1024" });
+        var request = Requests.Spans(2);
+        request.ResourceSpans[0].Resource.Attributes.Add(new OpenTelemetry.Proto.Common.V1.KeyValue
+        {
+            Key = "process.command_line",
+            Value = new OpenTelemetry.Proto.Common.V1.AnyValue { StringValue = new string('x', 1025) },
+        });
+        request.ResourceSpans.Add(Requests.Spans(3).ResourceSpans[0]);
+
+        using var response = await app.Http.PostAsync(app.TracesUri, Protobuf(request), Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var partial = ExportTraceServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(Cancel)).PartialSuccess;
+        Assert.Equal(2, partial.RejectedSpans);
+        Assert.Contains("resourceSpans[0].resource: attribute 'process.command_line' is over the 1024-byte value limit", partial.ErrorMessage);
+        var message = Assert.Single(await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 3, TimeSpan.FromSeconds(30)));
+        Assert.Equal(3, message.Body.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count)));
+        Assert.DoesNotContain(message.Body.ResourceSpans, r => r.Resource.Attributes.Any(a => a.Key == "process.command_line"));
+    }
+
+    [Fact]
     public async Task InvalidTenantIs400AndAValidOneIsCarriedToTheMessage()
     {
         await using var app = await IngestApp.StartAsync(broker);

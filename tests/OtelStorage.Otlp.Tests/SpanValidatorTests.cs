@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
+using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Otlp.Validation;
 using Xunit;
@@ -103,6 +104,36 @@ public sealed class SpanValidatorTests
         Assert.Equal(["at limit"], request.ResourceSpans[0].ScopeSpans[0].Spans.Select(s => s.Name));
         Assert.Equal("attribute events[0] 'exception.stacktrace' is over the 100-byte value limit", SpanValidator.Validate(inEvent, limits));
         Assert.Equal("attribute links[0] 'outer' is over the 100-byte value limit", SpanValidator.Validate(nested, limits));
+    }
+
+    [Fact]
+    public void AResourceOrScopeAttributeOverTheLimitRejectsEverySpanItCarriesAndNoOther()
+    {
+        var limits = new SpanLimits(MaxAttributeValueBytes: 100);
+        var oversize = new AnyValue { StringValue = new string('r', 101) };
+        ExportTraceServiceRequest Build()
+        {
+            var request = Request(ValidSpan("under big resource 1"), ValidSpan("under big resource 2"));
+            request.ResourceSpans[0].Resource = new Resource { Attributes = { Attribute("host.blob", oversize) } };
+            var second = Request(ValidSpan("under big scope")).ResourceSpans[0];
+            second.ScopeSpans[0].Scope = new InstrumentationScope { Name = "lib", Attributes = { Attribute("scope.blob", new AnyValue { ArrayValue = new ArrayValue { Values = { oversize } } }) } };
+            second.ScopeSpans.Add(Request(ValidSpan("kept")).ResourceSpans[0].ScopeSpans[0]);
+            request.ResourceSpans.Add(second);
+            return request;
+        }
+
+        var both = Build();
+        var scopeOnly = Build();
+        scopeOnly.ResourceSpans[0].Resource = new Resource();
+
+        Assert.Equal(new ValidationResult(1, 3, "resourceSpans[0].resource: attribute 'host.blob' is over the 100-byte value limit"), SpanValidator.RemoveInvalidSpans(both, limits));
+        Assert.Equal(new ValidationResult(3, 1, "resourceSpans[1].scopeSpans[0].scope: attribute 'scope.blob' is over the 100-byte value limit"), SpanValidator.RemoveInvalidSpans(scopeOnly, limits));
+
+        // What is left to publish holds no part of a rejected resource or scope.
+        var left = Assert.Single(both.ResourceSpans);
+        Assert.Equal(["kept"], Assert.Single(left.ScopeSpans).Spans.Select(s => s.Name));
+        Assert.Equal(2, scopeOnly.ResourceSpans.Count);
+        Assert.Equal(["kept"], Assert.Single(scopeOnly.ResourceSpans[1].ScopeSpans).Spans.Select(s => s.Name));
     }
 
     internal static KeyValue Attribute(string key, AnyValue value) => new() { Key = key, Value = value };

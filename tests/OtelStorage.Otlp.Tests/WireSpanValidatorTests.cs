@@ -125,6 +125,26 @@ public sealed class WireSpanValidatorTests
     }
 
     [Fact]
+    public void AResourceOrScopeAttributeOverTheLimitIsLeftToTheDecoder()
+    {
+        var oversize = new AnyValue { BytesValue = ByteString.CopyFrom(new byte[Limits.MaxAttributeValueBytes + 1]) };
+        var atLimit = new AnyValue { StringValue = new string('x', Limits.MaxAttributeValueBytes) };
+        var resource = Request(SpanValidatorTests.ValidSpan());
+        resource.ResourceSpans[0].Resource = new Resource { Attributes = { Attribute("r", oversize) } };
+        var scope = Request(SpanValidatorTests.ValidSpan());
+        scope.ResourceSpans[0].ScopeSpans[0].Scope = new InstrumentationScope { Attributes = { Attribute("s", new AnyValue { KvlistValue = new KeyValueList { Values = { Attribute("i", oversize) } } }) } };
+        var both = Request(SpanValidatorTests.ValidSpan());
+        both.ResourceSpans[0].Resource = new Resource { Attributes = { Attribute("r", atLimit) } };
+        both.ResourceSpans[0].ScopeSpans[0].Scope = new InstrumentationScope { Attributes = { Attribute("s", atLimit) } };
+
+        Assert.False(WireSpanValidator.TryValidate(resource.ToByteArray(), Limits, out _));
+        Assert.False(WireSpanValidator.TryValidate(scope.ToByteArray(), Limits, out _));
+        Assert.Equal(1, SpanValidator.RemoveInvalidSpans(resource, Limits).RejectedSpans);
+        Assert.Equal(1, SpanValidator.RemoveInvalidSpans(scope, Limits).RejectedSpans);
+        Assert.True(WireSpanValidator.TryValidate(both.ToByteArray(), Limits, out _));
+    }
+
+    [Fact]
     public void FormsThatNeedTheDecodersSemanticsAreLeftToIt()
     {
         var span = SpanValidatorTests.ValidSpan().ToByteArray();
