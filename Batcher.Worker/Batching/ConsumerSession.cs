@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using OtelStorage.Messaging;
+using OtelStorage.Otlp.Buffers;
 using OtelStorage.Otlp.Validation;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Tenancy;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using OtelStorage.Otlp.Buffers;
 
 namespace Batcher.Worker.Batching;
 

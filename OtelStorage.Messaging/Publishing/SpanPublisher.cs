@@ -3,10 +3,10 @@ using System.Threading.RateLimiting;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OtelStorage.Otlp.Buffers;
 using OtelStorage.Otlp.Splitting;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
-using OtelStorage.Otlp.Buffers;
 
 namespace OtelStorage.Messaging.Publishing;
 
