@@ -47,9 +47,26 @@ public sealed class CategoryStats(string name, string target, string what)
         }
     }
 
+    /// <summary>Each service's peak resident memory while this category ran (VmHWM, reset at its start).</summary>
+    public ConcurrentDictionary<string, double> PeakMiB { get; } = new(StringComparer.Ordinal);
+
+    public void ObservePeaks(IReadOnlyDictionary<string, ProcessMemory?> memory)
+    {
+        foreach (var (service, m) in memory)
+        {
+            if (m is { } value)
+            {
+                PeakMiB.AddOrUpdate(service, value.PeakMiB, (_, old) => Math.Max(old, value.PeakMiB));
+            }
+        }
+    }
+
     public void RecordCrash() => Interlocked.Increment(ref _crashes);
 
     public void AddElapsed(TimeSpan elapsed) => Interlocked.Add(ref _ticks, elapsed.Ticks);
+
+    public string Peaks() => string.Join(" / ", new[] { "Ingest.Api", "Batcher.Worker", "Query.Api" }.Select(service =>
+        PeakMiB.TryGetValue(service, out var peak) ? peak.ToString("0", CultureInfo.InvariantCulture) : "-"));
 
     public string OutcomeSummary() =>
         string.Join(", ", Outcomes.OrderByDescending(o => o.Value).ThenBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}: {o.Value}"));
@@ -131,16 +148,16 @@ public sealed class FuzzLedger(FuzzSettings settings)
         var categories = _categories.Values.OrderBy(c => c.Target, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
         var s = new StringBuilder();
         s.AppendLine("# Fuzz run summary").AppendLine();
-        s.AppendLine(CultureInfo.InvariantCulture, $"- mode: **{settings.Mode}**, seed: **{settings.Seed}**{(settings.OnlyCategory is null ? string.Empty : $", replaying {settings.OnlyCategory}:{settings.OnlyIndex} only")}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"- mode: **{settings.Mode}**, seed: **{settings.Seed}**{(settings.OnlyCategory is null ? string.Empty : settings.OnlyIndex is { } index ? $", replaying {settings.OnlyCategory}:{index} only" : $", {settings.OnlyCategory} only")}");
         s.AppendLine(CultureInfo.InvariantCulture, $"- started {_started:yyyy-MM-dd HH:mm:ss} UTC, wall time {(DateTimeOffset.UtcNow - _started).TotalSeconds:0} s (services' start included), machine: {Environment.ProcessorCount} cores");
         s.AppendLine(CultureInfo.InvariantCulture, $"- cases: **{categories.Sum(c => c.Cases)}**, failures: **{_failures.Count}**, 5xx or server-fault gRPC statuses: **{categories.Sum(c => c.ServerErrors)}**, crashes: **{categories.Sum(c => c.Crashes)}**");
         s.AppendLine(CultureInfo.InvariantCulture, $"- peak RSS (VmHWM): {string.Join(", ", _peakMiB.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:0} MiB"))}");
         s.AppendLine();
-        s.AppendLine("| target | category | cases | failures | 5xx | crashes | time (s) | answers |");
-        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
+        s.AppendLine("| target | category | cases | failures | 5xx | crashes | time (s) | peak RSS, Ingest / Batcher / Query (MiB) | answers |");
+        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---|");
         foreach (var c in categories)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {c.Target} | {c.Name} | {c.Cases} | {c.Failures} | {c.ServerErrors} | {c.Crashes} | {c.Elapsed.TotalSeconds:0.0} | {c.OutcomeSummary()} |");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {c.Target} | {c.Name} | {c.Cases} | {c.Failures} | {c.ServerErrors} | {c.Crashes} | {c.Elapsed.TotalSeconds:0.0} | {c.Peaks()} | {c.OutcomeSummary()} |");
         }
 
         if (!_notes.IsEmpty)

@@ -17,7 +17,7 @@ public sealed record FuzzCategory(string Name, FuzzTarget Target, string What, i
 public sealed class FuzzRunner(FuzzStack stack)
 {
     /// <summary>
-    /// Peak resident memory (VmHWM, reset at the start of each test) each service may reach. The inputs include
+    /// Peak resident memory (VmHWM, reset at the start of each category) each service may reach. The inputs include
     /// requests at the 64 MiB limit (Otlp:MaxRequestBytes) and stored spans with 64 MiB attributes, and memory scales
     /// with those sizes times what runs at once: Ingest.Api holds each such request about five times over (the body,
     /// the decoded message with its strings in UTF-16, the published copy); Batcher.Worker a batch of up to 64 MiB of
@@ -34,10 +34,12 @@ public sealed class FuzzRunner(FuzzStack stack)
 
     private static ITestOutputHelper? Output => TestContext.Current.TestOutputHelper;
 
-    /// <summary>Runs <paramref name="categories"/> one after another, then asserts the oracle's after-run checks.</summary>
+    /// <summary>
+    /// Runs <paramref name="categories"/> one after another, then asserts the oracle's after-run checks. Peak memory is
+    /// measured per category, so the report says which inputs drove it.
+    /// </summary>
     public async Task RunAndAssertAsync(FuzzCategory[] categories, CancellationToken cancellationToken)
     {
-        stack.ResetPeaks();
         var before = stack.Memory();
         var errorLinesBefore = stack.ErrorLogLines().Count;
         var stats = new List<CategoryStats>();
@@ -49,19 +51,19 @@ public sealed class FuzzRunner(FuzzStack stack)
         }
 
         var after = stack.Memory();
-        stack.Ledger.ObserveMemory(after);
+        var peaks = after.Keys.ToDictionary(service => service, service => stats.Max(c => c.PeakMiB.GetValueOrDefault(service)));
         var problems = await stack.CheckStillServingAsync(cancellationToken);
         var errorLines = stack.ErrorLogLines().Skip(errorLinesBefore).ToList();
 
         var report = new StringBuilder();
         foreach (var s in stats)
         {
-            report.AppendLine(CultureInfo.InvariantCulture, $"{s.Target,-10} {s.Name,-28} {s.Cases,7} cases {s.Failures,4} failed {s.ServerErrors,4} 5xx {s.Crashes} crashes {s.Elapsed.TotalSeconds,6:0.0} s | {s.OutcomeSummary()}");
+            report.AppendLine(CultureInfo.InvariantCulture, $"{s.Target,-10} {s.Name,-28} {s.Cases,7} cases {s.Failures,4} failed {s.ServerErrors,4} 5xx {s.Crashes} crashes {s.Elapsed.TotalSeconds,6:0.0} s | peak MiB {s.Peaks()} | {s.OutcomeSummary()}");
         }
 
         foreach (var (service, m) in after)
         {
-            report.AppendLine(CultureInfo.InvariantCulture, $"{service}: RSS {Format(before[service]?.RssMiB)} -> {Format(m?.RssMiB)} MiB, peak {Format(m?.PeakMiB)} MiB (bound {PeakBoundMiB[service]} MiB)");
+            report.AppendLine(CultureInfo.InvariantCulture, $"{service}: RSS {Format(before[service]?.RssMiB)} -> {Format(m?.RssMiB)} MiB, peak {Format(peaks[service])} MiB (bound {PeakBoundMiB[service]} MiB)");
         }
 
         foreach (var line in errorLines.Take(20))
@@ -75,11 +77,12 @@ public sealed class FuzzRunner(FuzzStack stack)
         var messages = new List<string>();
         messages.AddRange(failures.Take(20).Select(f => $"{f.Category}:{f.Index} (seed {stack.Settings.Seed}) {f.Description}: {f.Problem} [input {f.InputFile}]"));
         messages.AddRange(problems.Select(p => "after the run: " + p));
-        foreach (var (service, m) in after)
+        foreach (var (service, peak) in peaks)
         {
-            if (m is { } memory && memory.PeakMiB > PeakBoundMiB[service])
+            if (peak > PeakBoundMiB[service])
             {
-                messages.Add($"{service} peaked at {memory.PeakMiB:0} MiB resident, over its bound of {PeakBoundMiB[service]} MiB");
+                var category = stats.MaxBy(c => c.PeakMiB.GetValueOrDefault(service))!.Name;
+                messages.Add($"{service} peaked at {peak:0} MiB resident (in {category}), over its bound of {PeakBoundMiB[service]} MiB");
             }
         }
 
@@ -91,6 +94,7 @@ public sealed class FuzzRunner(FuzzStack stack)
     {
         var stats = stack.Ledger.Category(category.Name, category.Target.ToString(), category.What);
         var service = stack.Service(category.Target);
+        stack.ResetPeaks();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(
             stack.Settings.Indices(category.Name, category.Reduced, category.Full),
@@ -113,6 +117,9 @@ public sealed class FuzzRunner(FuzzStack stack)
                 }
             });
         stats.AddElapsed(clock.Elapsed);
+        var memory = stack.Memory();
+        stats.ObservePeaks(memory);
+        stack.Ledger.ObserveMemory(memory);
         return stats;
     }
 

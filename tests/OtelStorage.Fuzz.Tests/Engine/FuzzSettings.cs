@@ -9,7 +9,8 @@ namespace OtelStorage.Fuzz.Tests.Engine;
 /// <list type="bullet">
 /// <item><c>OTELSTORAGE_FUZZ=full</c>: the full run (at least 100k cases); anything else, or unset, is the reduced run.</item>
 /// <item><c>OTELSTORAGE_FUZZ_SEED</c>: the run's seed (decimal); <see cref="DefaultSeed"/> when unset.</item>
-/// <item><c>OTELSTORAGE_FUZZ_CASE=category:index</c>: replays that one case only (with the same seed), to reproduce a failure.</item>
+/// <item><c>OTELSTORAGE_FUZZ_CASE=category:index</c>: replays that one case only (with the same seed), to reproduce a failure;
+/// <c>OTELSTORAGE_FUZZ_CASE=category</c> runs that whole category only.</item>
 /// <item><c>OTELSTORAGE_FUZZ_OUT</c>: where the summary and failing inputs are written; <c>TestResults/fuzz</c> at the repository root by default.</item>
 /// </list>
 /// </summary>
@@ -29,7 +30,8 @@ public sealed class FuzzSettings
 
     public string? OnlyCategory { get; private init; }
 
-    public int OnlyIndex { get; private init; }
+    /// <summary>The one case of <see cref="OnlyCategory"/> to run, or null for all of them.</summary>
+    public int? OnlyIndex { get; private init; }
 
     public string OutputDirectory { get; private init; } = string.Empty;
 
@@ -40,16 +42,17 @@ public sealed class FuzzSettings
         var seedText = Environment.GetEnvironmentVariable(SeedVariable);
         var only = Environment.GetEnvironmentVariable(CaseVariable);
         string? category = null;
-        var index = 0;
+        int? index = null;
         if (!string.IsNullOrWhiteSpace(only))
         {
             var colon = only.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(only[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out index))
+            category = colon < 0 ? only : only[..colon];
+            if (colon >= 0)
             {
-                throw new InvalidOperationException($"{CaseVariable} must be category:index, for example json-mutations:417, got '{only}'");
+                index = int.TryParse(only[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var i) && colon > 0
+                    ? i
+                    : throw new InvalidOperationException($"{CaseVariable} must be category:index or category, for example json-mutations:417, got '{only}'");
             }
-
-            category = only[..colon];
         }
 
         return new FuzzSettings
@@ -69,7 +72,9 @@ public sealed class FuzzSettings
     {
         if (OnlyCategory is not null)
         {
-            return OnlyCategory == category ? [OnlyIndex] : [];
+            return OnlyCategory != category ? []
+                : OnlyIndex is { } index ? [index]
+                : Enumerable.Range(0, Full ? full : reduced);
         }
 
         return Enumerable.Range(0, Full ? full : reduced);
