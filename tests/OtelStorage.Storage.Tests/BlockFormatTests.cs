@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
@@ -150,6 +151,32 @@ public sealed class BlockFormatTests : IDisposable
         Assert.Equal(0, counting.Reads);
         Assert.InRange(counting.RangeReads, 1, 2);
         Assert.True(counting.BytesRead < meta.DataSizeBytes / 5, $"read {counting.BytesRead} of {meta.DataSizeBytes} bytes");
+    }
+
+    [Fact]
+    public async Task SpansWithLargeAttributesGetRowGroupsBoundedByBytesAndAreStillFoundById()
+    {
+        var requests = new RealisticSpanGenerator(seed: 6).Requests(3_000, 500).ToList();
+        var spans = requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans).ToList();
+        foreach (var span in spans.Where((_, i) => i % 10 == 0))
+        {
+            span.Attributes.Add(new KeyValue { Key = "http.request.body", Value = new AnyValue { StringValue = new string('b', 100_000) } });
+        }
+
+        var large = spans.Where((_, i) => i % 10 == 0).ToList();
+        var expected = TestData.Fingerprints(requests);
+        var meta = await TestData.WriteBlockAsync(_store, "t1", requests, new BlockBuildOptions { RowGroupSpans = 2_000, RowGroupBytes = 1024 * 1024 });
+        var index = await _store.ReadIndexAsync(meta, TestContext.Current.CancellationToken);
+
+        // 300 spans of 100 kB are 30 MB: about 30 row groups of 1 MiB, where the span count alone would give 2.
+        Assert.InRange(meta.RowGroupCount, 25, 40);
+        Assert.All(index.RowGroups, g => Assert.InRange(g.Rows, 1, 2_000));
+        Assert.Equal(expected, TestData.Fingerprints(await _store.ReadAllAsync(meta, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken)));
+        foreach (var traceId in large.Select(s => s.TraceId).Distinct().Take(20))
+        {
+            var found = await _store.FindTraceAsync(meta, index, traceId.Memory, TestContext.Current.CancellationToken);
+            Assert.Equal(spans.Count(s => s.TraceId == traceId), found.Count);
+        }
     }
 
     [Fact]

@@ -117,12 +117,13 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         var metadata = new Dictionary<string, string> { ["otelstorage.format"] = V1Encoding.VersionName, ["otelstorage.tenant"] = Tenant, ["otelstorage.block"] = blockId };
         using (var writer = new V1ParquetWriter(_arena, _strings, _envelopes, _options.Compression, metadata))
         {
-            for (var start = 0; start < rows.Length; start += _options.RowGroupSpans)
+            for (var start = 0; start < rows.Length;)
             {
-                var count = Math.Min(_options.RowGroupSpans, rows.Length - start);
+                var count = RowGroupLength(rows.Span[start..]);
                 cancellationToken.ThrowIfCancellationRequested();
                 writer.WriteRowGroup(rows.Span.Slice(start, count));
                 ranges.Add((start, count));
+                start += count;
             }
 
             bytes = writer.Finish();
@@ -132,6 +133,24 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         var indexBytes = index.Serialize();
         var meta = BuildMeta(blockId, createdAt, rows.Span, bytes.Length, indexBytes.Length, ranges.Count);
         return new EncodedBlock(meta, bytes, indexBytes);
+    }
+
+    /// <summary>How many of <paramref name="rows"/> the next row group takes: up to RowGroupSpans, and fewer once they hold RowGroupBytes.</summary>
+    private int RowGroupLength(ReadOnlySpan<V1Row> rows)
+    {
+        var most = Math.Min(_options.RowGroupSpans, rows.Length);
+        long bytes = 0;
+        for (var i = 0; i < most; i++)
+        {
+            ref readonly var r = ref rows[i];
+            bytes += r.TraceId.Length + r.SpanId.Length + r.ParentSpanId.Length + r.Rest.Length + _strings.Utf8(r.Name).Length + _strings.Utf8(r.TraceState).Length;
+            if (bytes >= _options.RowGroupBytes)
+            {
+                return i + 1;
+            }
+        }
+
+        return most;
     }
 
     private void ScanResourceSpans(ReadOnlySpan<byte> resourceSpans)

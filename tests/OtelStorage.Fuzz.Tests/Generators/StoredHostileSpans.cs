@@ -64,7 +64,11 @@ public static class StoredHostileSpans
             Method = "GET",
             PathAndQuery = path,
             Headers = accept is null ? [] : [new("Accept", accept)],
-            Expect = mustSucceed || path.Length < 4000 ? Expectation.Success : Expectation.NoServerError,
+            // Kestrel refuses a request target holding NUL (%00) with its own 400 before any application code runs, so a
+            // service named with one can be listed through the query string (/api/operations?service=) but not a path.
+            Expect = mustSucceed || (path.Length < 4000 && !(kind is 10 or 11 && service.Contains('\0', StringComparison.Ordinal)))
+                ? Expectation.Success
+                : Expectation.NoServerError,
         };
     }
 
