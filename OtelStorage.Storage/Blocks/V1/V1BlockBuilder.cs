@@ -554,7 +554,8 @@ internal sealed class V1BlockBuilder : IBlockBuilder
 
     private BlockMeta BuildMeta(string blockId, DateTimeOffset createdAt, ReadOnlySpan<V1Row> rows, long dataBytes, long indexBytes, int rowGroups)
     {
-        var facts = new SpanFacts[rows.Length];
+        // Pooled like the rows; cleared on return, since the facts hold the service and span name strings.
+        var facts = ArrayPool<SpanFacts>.Shared.Rent(rows.Length);
         ulong minStart = ulong.MaxValue, maxStart = 0, maxEnd = 0;
         for (var i = 0; i < rows.Length; i++)
         {
@@ -575,7 +576,16 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             maxEnd = Math.Max(maxEnd, unchecked(r.Start + (ulong)r.Duration));
         }
 
-        var extracted = MetadataExtractor.Extract(facts);
+        ExtractedMetadata extracted;
+        try
+        {
+            extracted = MetadataExtractor.Extract(facts.AsSpan(0, rows.Length));
+        }
+        finally
+        {
+            ArrayPool<SpanFacts>.Shared.Return(facts, clearArray: true);
+        }
+
         var meta = new BlockMeta
         {
             FormatVersion = V1Encoding.VersionName,
