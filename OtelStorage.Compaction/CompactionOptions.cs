@@ -33,6 +33,10 @@ public sealed class CompactionOptions : IValidatableObject
     [Range(1024, 1L << 40, ErrorMessage = "Compaction:TargetBytes must be between 1 KiB and 1 TiB.")]
     public long TargetBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Most span bytes (protobuf, before compression) of the sources of one compacted block: what the merge holds in memory.</summary>
+    [Range(1024, 1L << 40, ErrorMessage = "Compaction:TargetSpanBytes must be between 1 KiB and 1 TiB.")]
+    public long TargetSpanBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Only blocks whose earliest span starts in the same window of this length are merged.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Compaction:Window must be between 1 s and 7 days.")]
     public TimeSpan Window { get; set; } = TimeSpan.FromHours(1);
@@ -72,6 +76,7 @@ public sealed class CompactionOptions : IValidatableObject
     {
         TargetSpans = TargetSpans,
         TargetBytes = TargetBytes,
+        TargetSpanBytes = TargetSpanBytes,
         Window = Window,
         MinBlockAge = MinBlockAge,
     };

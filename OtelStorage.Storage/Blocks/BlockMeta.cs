@@ -43,6 +43,12 @@ public sealed class BlockMeta
     /// <summary>Data plus index bytes.</summary>
     public long SizeBytes { get; set; }
 
+    /// <summary>
+    /// Protobuf bytes of the spans as they were added (before compression): about what building or merging the block
+    /// holds in memory. 0 in blocks written before the field existed.
+    /// </summary>
+    public long SpanBytes { get; set; }
+
     public int RowGroupCount { get; set; }
 
     /// <summary>Distinct <c>service.name</c> values, sorted.</summary>

@@ -19,8 +19,9 @@ public static class CompactionPlanner
     {
         var smallSpans = (long)(policy.TargetSpans * policy.SmallFraction);
         var smallBytes = (long)(policy.TargetBytes * policy.SmallFraction);
+        var smallSpanBytes = (long)(policy.TargetSpanBytes * policy.SmallFraction);
         var candidates = BlockVisibility.Visible(blocks)
-            .Where(m => m.SpanCount < smallSpans && m.SizeBytes < smallBytes)
+            .Where(m => m.SpanCount < smallSpans && m.SizeBytes < smallBytes && SpanBytes(m) < smallSpanBytes)
             .ToList();
 
         var windowNanos = (ulong)Math.Max(1, policy.Window.Ticks) * 100UL;
@@ -29,11 +30,12 @@ public static class CompactionPlanner
         foreach (var window in ripe.GroupBy(m => m.MinStartTimeUnixNano / windowNanos).OrderBy(w => w.Key))
         {
             var current = new List<BlockMeta>();
-            long spans = 0, bytes = 0;
+            long spans = 0, bytes = 0, spanBytes = 0;
             foreach (var meta in window.OrderBy(m => m.BlockId, StringComparer.Ordinal))
             {
                 if (current.Count > 0
-                    && (spans + meta.SpanCount > policy.TargetSpans || bytes + meta.SizeBytes > policy.TargetBytes || current.Count >= policy.MaxSources))
+                    && (spans + meta.SpanCount > policy.TargetSpans || bytes + meta.SizeBytes > policy.TargetBytes
+                        || spanBytes + SpanBytes(meta) > policy.TargetSpanBytes || current.Count >= policy.MaxSources))
                 {
                     Emit();
                 }
@@ -41,6 +43,7 @@ public static class CompactionPlanner
                 current.Add(meta);
                 spans += meta.SpanCount;
                 bytes += meta.SizeBytes;
+                spanBytes += SpanBytes(meta);
             }
 
             Emit();
@@ -53,10 +56,12 @@ public static class CompactionPlanner
                 }
 
                 current = [];
-                spans = bytes = 0;
+                spans = bytes = spanBytes = 0;
             }
         }
 
         return new CompactionPlan(tenant, groups, candidates.Count);
     }
+
+    private static long SpanBytes(BlockMeta meta) => meta.SpanBytes > 0 ? meta.SpanBytes : meta.SizeBytes;
 }

@@ -9,6 +9,15 @@ public sealed record CompactionPolicy
     /// <summary>A compacted block's sources add up to at most this many bytes (data and index).</summary>
     public long TargetBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// A compacted block's sources add up to at most this many span bytes (<see cref="Blocks.BlockMeta.SpanBytes"/>,
+    /// before compression), which the merge holds in memory. Compressed sizes say little about that when spans
+    /// compress well: 256 MiB of blocks holding 128 KiB attribute values of one letter are gigabytes of spans.
+    /// Realistic spans (about 300 bytes) reach <see cref="TargetSpans"/> first. Blocks without the figure count their
+    /// compressed size.
+    /// </summary>
+    public long TargetSpanBytes { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>Blocks are merged only with blocks whose earliest span starts in the same window of this length.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);
 

@@ -601,6 +601,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             DataSizeBytes = dataBytes,
             IndexSizeBytes = indexBytes,
             SizeBytes = dataBytes + indexBytes,
+            SpanBytes = ByteCount,
             RowGroupCount = rowGroups,
             Dependencies = [.. extracted.Dependencies],
             ServiceStatistics = [.. extracted.Services],
