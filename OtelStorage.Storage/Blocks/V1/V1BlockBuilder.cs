@@ -25,6 +25,16 @@ internal sealed class V1BlockBuilder : IBlockBuilder
     private readonly SpanArena _arena = new();
     private readonly BlockStrings _strings;
     private readonly V1Envelopes _envelopes = new([], [], []);
+    // Process-wide pools of a few arrays per size, shared by every thread. ArrayPool<T>.Shared would keep one per
+    // thread and up to 32 per core of each size: rows of 175,000-span blocks are 28 MiB arrays, and flushes run on
+    // any thread-pool thread, so it held hundreds of MiB (the end-to-end run's large object heap reached 900 MB).
+    private const int PooledArraysPerSize = 3;
+    private const int PooledMaxLength = 1 << 23;
+    private static readonly ArrayPool<V1Row> RowPool = ArrayPool<V1Row>.Create(PooledMaxLength, PooledArraysPerSize);
+    private static readonly ArrayPool<SpanFacts> FactPool = ArrayPool<SpanFacts>.Create(PooledMaxLength, PooledArraysPerSize);
+    private static readonly ArrayPool<SortKey> KeyPool = ArrayPool<SortKey>.Create(PooledMaxLength, PooledArraysPerSize);
+    private static readonly ArrayPool<int> IndexPool = ArrayPool<int>.Create(PooledMaxLength, PooledArraysPerSize);
+
     private V1Row[] _rows = [];
     private int _rowCount;
     private readonly List<V1Row> _pending = [];
@@ -70,7 +80,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
 
         if (_rowCount + _pending.Count > _rows.Length)
         {
-            var larger = ArrayPool<V1Row>.Shared.Rent(Math.Max(_rowCount + _pending.Count, _rows.Length * 2));
+            var larger = RowPool.Rent(Math.Max(_rowCount + _pending.Count, _rows.Length * 2));
             _rows.AsSpan(0, _rowCount).CopyTo(larger);
             ReturnRows();
             _rows = larger;
@@ -102,7 +112,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
     {
         if (_rows.Length > 0)
         {
-            ArrayPool<V1Row>.Shared.Return(_rows);
+            RowPool.Return(_rows);
         }
 
         _rows = [];
@@ -555,7 +565,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
     private BlockMeta BuildMeta(string blockId, DateTimeOffset createdAt, ReadOnlySpan<V1Row> rows, long dataBytes, long indexBytes, int rowGroups)
     {
         // Pooled like the rows; cleared on return, since the facts hold the service and span name strings.
-        var facts = ArrayPool<SpanFacts>.Shared.Rent(rows.Length);
+        var facts = FactPool.Rent(rows.Length);
         ulong minStart = ulong.MaxValue, maxStart = 0, maxEnd = 0;
         for (var i = 0; i < rows.Length; i++)
         {
@@ -583,7 +593,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         }
         finally
         {
-            ArrayPool<SpanFacts>.Shared.Return(facts, clearArray: true);
+            FactPool.Return(facts, clearArray: true);
         }
 
         var meta = new BlockMeta
@@ -638,8 +648,8 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             return default;
         }
 
-        var keys = ArrayPool<SortKey>.Shared.Rent(rows.Length);
-        var source = ArrayPool<int>.Shared.Rent(rows.Length);
+        var keys = KeyPool.Rent(rows.Length);
+        var source = IndexPool.Rent(rows.Length);
         try
         {
             for (var i = 0; i < rows.Length; i++)
@@ -680,8 +690,8 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         }
         finally
         {
-            ArrayPool<SortKey>.Shared.Return(keys);
-            ArrayPool<int>.Shared.Return(source);
+            KeyPool.Return(keys);
+            IndexPool.Return(source);
         }
 
         return _rows.AsMemory(0, _rowCount);
