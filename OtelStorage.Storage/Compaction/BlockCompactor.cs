@@ -44,8 +44,11 @@ public sealed record CompactionResult(
 /// </summary>
 public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOptions, TimeProvider time)
 {
-    // Spans are handed to the builder in requests of this many, so only one chunk of decoded spans is alive.
+    // Spans are handed to the builder in requests of at most this many spans and serialized bytes, so only one
+    // chunk of decoded spans is alive. The byte bound matters for large spans: 4,096 spans of 128 KiB attributes
+    // (the fuzz suite's) made 512 MiB requests, held twice over as UTF-16 strings, and Batcher.Worker passed 2.5 GiB.
     private const int ChunkSpans = 4096;
+    private const int ChunkBytes = 4 * 1024 * 1024;
 
     public async Task<CompactionResult> CompactAsync(string tenant, IReadOnlyList<string> sourceIds, CancellationToken cancellationToken)
     {
@@ -99,7 +102,7 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
                 }
 
                 chunk.Add(span);
-                if (chunk.Count >= ChunkSpans)
+                if (chunk.Count >= ChunkSpans || chunk.SpanBytes >= ChunkBytes)
                 {
                     builder.AddProtobuf(chunk.TakeBytes());
                 }
@@ -138,6 +141,9 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
 
         public int Count { get; private set; }
 
+        /// <summary>Serialized size of the spans added, without their resources and scopes.</summary>
+        public long SpanBytes { get; private set; }
+
         public void Add(StoredSpan span)
         {
             var resourceKey = new ResourceKey(span.Resource, span.ResourceSchemaUrl);
@@ -158,6 +164,7 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
 
             scopeSpans.Spans.Add(span.Span);
             Count++;
+            SpanBytes += span.Span.CalculateSize();
         }
 
         public byte[] TakeBytes()
@@ -166,6 +173,7 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
             _request = new ExportTraceServiceRequest();
             _groups.Clear();
             Count = 0;
+            SpanBytes = 0;
             return bytes;
         }
 

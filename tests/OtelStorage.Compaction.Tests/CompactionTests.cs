@@ -233,6 +233,45 @@ public sealed class CompactionTests(Infrastructure infrastructure)
     }
 
     [Fact]
+    public async Task BlocksOfLargeSpansCompactIntoOneHoldingEverySpanExactlyAsStored()
+    {
+        // 3 blocks of 20 spans with 512 KiB attributes each: 30 MiB of spans, which the compactor hands to the
+        // builder in chunks of about 4 MiB, so chunks end inside blocks and inside their resources.
+        var store = NewStore(out _);
+        var generator = new RealisticSpanGenerator(seed: 7, start: DateTimeOffset.UtcNow.AddMinutes(-30));
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        var sources = new List<string>();
+        for (var b = 0; b < 3; b++)
+        {
+            var request = generator.NextRequest(20);
+            var n = 0;
+            foreach (var span in request.ResourceSpans.SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans))
+            {
+                span.Attributes.Add(new OpenTelemetry.Proto.Common.V1.KeyValue
+                {
+                    Key = "payload",
+                    Value = new OpenTelemetry.Proto.Common.V1.AnyValue { StringValue = new string((char)('a' + (n++ % 26)), 512 * 1024) },
+                });
+            }
+
+            distinct.UnionWith(Blocks.Fingerprints(request));
+            sources.Add((await Blocks.WriteAsync(store, Tenant, [request], DateTimeOffset.UtcNow.AddSeconds(-60 + b))).BlockId);
+        }
+
+        var result = await new BlockCompactor(store, new BlockBuildOptions(), TimeProvider.System).CompactAsync(Tenant, sources, Ct);
+
+        var merged = Assert.IsType<BlockMeta>(result.Block);
+        Assert.Equal(distinct.Count, merged.SpanCount);
+        var spans = new List<string>();
+        await foreach (var s in store.ReadAllAsync(merged, Ct))
+        {
+            spans.Add(Blocks.Fingerprint(s));
+        }
+
+        Assert.Equal(distinct.Order(StringComparer.Ordinal), spans.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ABlockWhoseMetaJsonWasCutOffMidwayIsSweptAsAnOrphanOnceOlderThanTheGrace()
     {
         var objects = infrastructure.CreateObjectStore();
