@@ -65,6 +65,52 @@ public sealed class SearchCostTests : IDisposable
         Assert.True(allocated < 4L * Spans * AttributeBytes, $"a search matching nothing allocated {allocated / (1024 * 1024)} MiB over {Spans} spans of {AttributeBytes / (1024 * 1024)} MiB");
     }
 
+    [Fact]
+    public async Task ASearchDecodesNoMoreSpansThanItsLimitWhenEachSpanIsARowGroup()
+    {
+        // Each span is larger than BlockBuildOptions.RowGroupBytes, so each is a row group of its own; span i starts
+        // i ns after the first, so the newest span is in the last row group.
+        var ct = TestContext.Current.CancellationToken;
+        var meta = await TestData.WriteBlockAsync(_store, "t1", [LargeSpans()]);
+        var memory = new BlockStore(new PreloadedObjectStore(_folder), new BlockKeys("blocks"));
+        var index = await memory.ReadIndexAsync(meta, ct);
+        Assert.Equal(Spans, index.RowGroups.Count);
+        await memory.SearchAsync(meta, index, new SpanQuery { Attributes = [new("warm", "up")] }, ct);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var search = memory.SearchAsync(meta, index, new SpanQuery { Service = "big", Limit = 1 }, ct);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(search.IsCompleted, "the in-memory search should complete synchronously for the allocation count to hold");
+        var newest = Assert.Single(await search);
+        var two = await memory.SearchAsync(meta, index, new SpanQuery { Service = "big", Limit = 2 }, ct);
+
+        Assert.Equal(Spans.ToString(System.Globalization.CultureInfo.InvariantCulture), newest.Span.Attributes[1].Value.StringValue);
+        Assert.Equal(["8", "7"], two.Select(s => s.Span.Attributes[1].Value.StringValue));
+        // One row group read and one span decoded: 20 MiB when this was written. Reading and decoding the newest span
+        // of every row group, as the search did before it kept a floor: 160 MiB.
+        TestContext.Current.TestOutputHelper?.WriteLine($"allocated {allocated / (1024 * 1024)} MiB");
+        Assert.True(allocated < 2L * Spans * AttributeBytes, $"a search with limit 1 allocated {allocated / (1024 * 1024)} MiB over {Spans} spans of {AttributeBytes / (1024 * 1024)} MiB");
+    }
+
+    private static ExportTraceServiceRequest LargeSpans()
+    {
+        var request = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { Resource = new Resource { Attributes = { Attr("service.name", "big") } }, ScopeSpans = { new ScopeSpans() } } } };
+        for (var i = 0; i < Spans; i++)
+        {
+            request.ResourceSpans[0].ScopeSpans[0].Spans.Add(new Span
+            {
+                TraceId = ByteString.CopyFrom(Enumerable.Repeat((byte)(i + 1), 16).ToArray()),
+                SpanId = ByteString.CopyFrom(Enumerable.Repeat((byte)(i + 1), 8).ToArray()),
+                Name = "op",
+                StartTimeUnixNano = 1_764_057_600_000_000_000 + (ulong)i,
+                EndTimeUnixNano = 1_764_057_600_000_000_100 + (ulong)i,
+                Attributes = { Attr("payload", new string((char)('a' + i), AttributeBytes)), Attr("n", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            });
+        }
+
+        return request;
+    }
+
     private static KeyValue Attr(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
 
     /// <summary>The file store's objects, read once into memory and then served as completed tasks.</summary>

@@ -77,8 +77,11 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             return [];
         }
 
+        // Newest row groups first: once `limit` matches are held, a group whose newest span is older than all of
+        // them is skipped unread.
         var groups = Enumerable.Range(0, index.RowGroups.Count)
             .Where(g => index.RowGroups[g].MaxStartTimeUnixNano >= query.StartUnixNano && index.RowGroups[g].MinStartTimeUnixNano <= query.EndUnixNano)
+            .OrderByDescending(g => index.RowGroups[g].MaxStartTimeUnixNano)
             .ToList();
         if (groups.Count == 0)
         {
@@ -101,9 +104,18 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                 .Where(a => a.Column is not null)
                 .Select(a => (a.Column!, a.Value)),
         ];
+        // The best `limit` matches so far, and once there are that many, the start time of the oldest of them: an
+        // older span cannot be in the answer, so it is not decoded. Without this floor every row group gave up to
+        // `limit` decoded spans, and a block of 64 MiB spans, one per row group, decoded them all for a limit of 20.
         var matches = new List<StoredSpan>();
+        ulong floor = 0;
         foreach (var g in groups)
         {
+            if (index.RowGroups[g].MaxStartTimeUnixNano < floor)
+            {
+                continue;
+            }
+
             using var group = reader.OpenRowGroupReader(g);
             var columns = await V1Rows.ReadFilterColumnsAsync(group, cancellationToken);
             var candidates = new List<int>();
@@ -115,20 +127,20 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                 }
             }
 
-            if (candidates.Count == 0)
+            // Newest first within the group; ties are broken after decoding by the full comparer.
+            candidates.Sort((a, b) => ((ulong)columns.Start[b]).CompareTo((ulong)columns.Start[a]));
+            if (candidates.Count == 0 || (ulong)columns.Start[candidates[0]] < floor)
             {
                 continue;
             }
 
-            // Newest first within the group; ties are broken after decoding by the full comparer.
-            candidates.Sort((a, b) => ((ulong)columns.Start[b]).CompareTo((ulong)columns.Start[a]));
             var rows = await V1Rows.ReadAllAsync(group, columns, cancellationToken);
             var taken = 0;
             ulong? cutoff = null;
             foreach (var i in candidates)
             {
                 // Keep every row tied with the last taken start time, so the final order does not depend on row order.
-                if (taken >= query.Limit && (ulong)rows.Start[i] != cutoff)
+                if ((taken >= query.Limit && (ulong)rows.Start[i] != cutoff) || (ulong)rows.Start[i] < floor)
                 {
                     break;
                 }
@@ -143,10 +155,17 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                 taken++;
                 cutoff = (ulong)rows.Start[i];
             }
+
+            if (matches.Count >= query.Limit)
+            {
+                matches.Sort(StoredSpan.NewestFirst);
+                matches.RemoveRange(query.Limit, matches.Count - query.Limit);
+                floor = matches[^1].StartTimeUnixNano;
+            }
         }
 
         matches.Sort(StoredSpan.NewestFirst);
-        return matches.Count > query.Limit ? matches.GetRange(0, query.Limit) : matches;
+        return matches;
     }
 
     public async IAsyncEnumerable<StoredSpan> ReadAllAsync(BlockMeta meta, [EnumeratorCancellation] CancellationToken cancellationToken)
