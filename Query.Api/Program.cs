@@ -9,6 +9,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseMiddleware<StoreFailureMiddleware>();
 app.UseMiddleware<TenantMiddleware>();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
