@@ -30,21 +30,7 @@ public sealed class SearchCostTests : IDisposable
     public async Task SearchingForAnAttributeDecodesOnlyTheSpansThatHaveIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        var request = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { Resource = new Resource { Attributes = { Attr("service.name", "big") } }, ScopeSpans = { new ScopeSpans() } } } };
-        for (var i = 0; i < Spans; i++)
-        {
-            request.ResourceSpans[0].ScopeSpans[0].Spans.Add(new Span
-            {
-                TraceId = ByteString.CopyFrom(Enumerable.Repeat((byte)(i + 1), 16).ToArray()),
-                SpanId = ByteString.CopyFrom(Enumerable.Repeat((byte)(i + 1), 8).ToArray()),
-                Name = "op",
-                StartTimeUnixNano = 1_764_057_600_000_000_000 + (ulong)i,
-                EndTimeUnixNano = 1_764_057_600_000_000_100 + (ulong)i,
-                Attributes = { Attr("payload", new string((char)('a' + i), AttributeBytes)), Attr("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
-            });
-        }
-
-        var meta = await TestData.WriteBlockAsync(_store, "t1", [request]);
+        var meta = await TestData.WriteBlockAsync(_store, "t1", [LargeSpans()]);
         var memory = new BlockStore(new PreloadedObjectStore(_folder), new BlockKeys("blocks"));
         var index = await memory.ReadIndexAsync(meta, ct);
         await memory.SearchAsync(meta, index, new SpanQuery { Attributes = [new("warm", "up")] }, ct);
@@ -92,6 +78,7 @@ public sealed class SearchCostTests : IDisposable
         Assert.True(allocated < 2L * Spans * AttributeBytes, $"a search with limit 1 allocated {allocated / (1024 * 1024)} MiB over {Spans} spans of {AttributeBytes / (1024 * 1024)} MiB");
     }
 
+    /// <summary>One resource with <see cref="Spans"/> spans: span i (from 0) has trace and span IDs of byte i + 1, starts i ns after the first, and carries <c>payload</c> (AttributeBytes of one letter) and <c>n</c> = i + 1.</summary>
     private static ExportTraceServiceRequest LargeSpans()
     {
         var request = new ExportTraceServiceRequest { ResourceSpans = { new ResourceSpans { Resource = new Resource { Attributes = { Attr("service.name", "big") } }, ScopeSpans = { new ScopeSpans() } } } };
