@@ -18,6 +18,9 @@ namespace OtelStorage.Otlp.Json;
 /// </summary>
 public static class OtlpJsonWriter
 {
+    /// <summary>Pending bytes at which <see cref="WriteResourceSpansAsync"/> flushes, between spans.</summary>
+    public const int FlushBytes = 32 * 1024;
+
     /// <summary><c>{"resourceSpans":[...]}</c>, or the same array under <paramref name="rootName"/> (Tempo's v1 <c>batches</c>).</summary>
     public static byte[] Write(TracesData data, string rootName = "resourceSpans")
     {
@@ -25,7 +28,8 @@ public static class OtlpJsonWriter
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            WriteResourceSpans(writer, rootName, data);
+            // Over a buffer writer, flushing only commits what was written: the task is complete when it returns.
+            WriteResourceSpansAsync(writer, rootName, data, CancellationToken.None).AsTask().GetAwaiter().GetResult();
             writer.WriteEndObject();
         }
 
@@ -35,8 +39,12 @@ public static class OtlpJsonWriter
     /// <summary><c>{"resourceSpans":[...]}</c>: an <c>ExportTraceServiceRequest</c> as OTLP/HTTP JSON clients send it.</summary>
     public static byte[] Write(ExportTraceServiceRequest request) => Write(new TracesData { ResourceSpans = { request.ResourceSpans } });
 
-    /// <summary>Writes the <c>resourceSpans</c> array (named <paramref name="name"/>) into an open object.</summary>
-    public static void WriteResourceSpans(Utf8JsonWriter writer, string name, TracesData data)
+    /// <summary>
+    /// Writes the <c>resourceSpans</c> array (named <paramref name="name"/>) into an open object, flushing the writer
+    /// to its output whenever <see cref="FlushBytes"/> are pending: over a response stream, a trace of any size then
+    /// goes out in pieces rather than being held whole (and, past 85 KB, on the large object heap) first.
+    /// </summary>
+    public static async ValueTask WriteResourceSpansAsync(Utf8JsonWriter writer, string name, TracesData data, CancellationToken cancellationToken)
     {
         writer.WriteStartArray(name);
         foreach (var rs in data.ResourceSpans)
@@ -62,6 +70,10 @@ public static class OtlpJsonWriter
                 foreach (var span in ss.Spans)
                 {
                     WriteSpan(writer, span);
+                    if (writer.BytesPending >= FlushBytes)
+                    {
+                        await writer.FlushAsync(cancellationToken);
+                    }
                 }
 
                 writer.WriteEndArray();

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Formats;
@@ -94,7 +93,7 @@ public static class JaegerApi
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerTrace>>(data, data.Count));
     }
 
-    public static async Task<Results<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>, FileContentHttpResult, JsonHttpResult<JaegerResponse<object>>>> GetTrace(
+    public static async Task<Results<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>, TraceResult, JsonHttpResult<JaegerResponse<object>>>> GetTrace(
         string traceId, [AsParameters] QueryServices services)
     {
         byte[] id;
@@ -114,7 +113,7 @@ public static class JaegerApi
             services.Telemetry.Request("tempo_trace", result.Spans.Count == 0 ? "not_found" : "ok");
             return result.Spans.Count == 0
                 ? Error(404, $"trace {Convert.ToHexStringLower(id)} was not found")
-                : TypedResults.Bytes(OtlpAssembler.ToTracesData(result.Spans, deduplicate: false).ToByteArray(), "application/protobuf");
+                : TraceResult.Protobuf(OtlpAssembler.ToTracesData(result.Spans, deduplicate: false), "application/protobuf");
         }
 
         services.Telemetry.Request("jaeger_trace", result.Spans.Count == 0 ? "not_found" : "ok");

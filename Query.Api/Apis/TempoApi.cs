@@ -1,8 +1,6 @@
 using System.Globalization;
-using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpenTelemetry.Proto.Common.V1;
-using OtelStorage.Otlp.Json;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Blocks;
 using Query.Api.Formats;
@@ -122,13 +120,13 @@ public static class TempoApi
     public static async Task<Ok<TempoTagValues>> GetTagValuesV2(string tag, [AsParameters] QueryServices services) =>
         TypedResults.Ok(new TempoTagValues(await TagValuesAsync(tag, services)));
 
-    public static Task<Results<FileContentHttpResult, JsonHttpResult<ErrorResponse>>> GetTraceV1(string traceId, [AsParameters] QueryServices services) =>
+    public static Task<Results<TraceResult, JsonHttpResult<ErrorResponse>>> GetTraceV1(string traceId, [AsParameters] QueryServices services) =>
         GetTraceAsync(traceId, services, v2: false);
 
-    public static Task<Results<FileContentHttpResult, JsonHttpResult<ErrorResponse>>> GetTraceV2(string traceId, [AsParameters] QueryServices services) =>
+    public static Task<Results<TraceResult, JsonHttpResult<ErrorResponse>>> GetTraceV2(string traceId, [AsParameters] QueryServices services) =>
         GetTraceAsync(traceId, services, v2: true);
 
-    private static async Task<Results<FileContentHttpResult, JsonHttpResult<ErrorResponse>>> GetTraceAsync(string traceId, QueryServices services, bool v2)
+    private static async Task<Results<TraceResult, JsonHttpResult<ErrorResponse>>> GetTraceAsync(string traceId, QueryServices services, bool v2)
     {
         byte[] id;
         try
@@ -148,40 +146,11 @@ public static class TempoApi
         }
 
         var data = OtlpAssembler.ToTracesData(result.Spans, deduplicate: false);
-        if (services.WantsProtobuf)
-        {
-            // v1: tempopb.Trace (field 1 batches = ResourceSpans), the same bytes as TracesData.
-            // v2: TraceByIDResponse, whose field 1 is that Trace.
-            var bytes = data.ToByteArray();
-            return TypedResults.Bytes(v2 ? WrapField1(bytes) : bytes, "application/protobuf");
-        }
-
-        if (!v2)
-        {
-            return TypedResults.Bytes(OtlpJsonWriter.Write(data, "batches"), "application/json");
-        }
-
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("trace");
-            OtlpJsonWriter.WriteResourceSpans(writer, "resourceSpans", data);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        return TypedResults.Bytes(buffer.WrittenSpan.ToArray(), "application/json");
-    }
-
-    private static byte[] WrapField1(byte[] message)
-    {
-        using var stream = new MemoryStream(message.Length + 6);
-        var output = new CodedOutputStream(stream);
-        output.WriteTag(1, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(UnsafeByteOperations.UnsafeWrap(message));
-        output.Flush();
-        return stream.ToArray();
+        // v1: tempopb.Trace (field 1 batches = ResourceSpans), the same bytes as TracesData; v2: TraceByIDResponse,
+        // whose field 1 is that Trace. In JSON, v1 names the array "batches" and v2 puts the trace under "trace".
+        return services.WantsProtobuf
+            ? TraceResult.Protobuf(data, "application/protobuf", wrapInField1: v2)
+            : v2 ? TraceResult.Json(data, wrapper: "trace") : TraceResult.Json(data, "batches");
     }
 
     private static async Task<IReadOnlyList<TempoTagValue>> TagValuesAsync(string tag, QueryServices services)

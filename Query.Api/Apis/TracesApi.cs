@@ -1,6 +1,4 @@
-using Google.Protobuf;
 using Microsoft.AspNetCore.Http.HttpResults;
-using OtelStorage.Otlp.Json;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Reading;
 
@@ -23,7 +21,7 @@ public static class TracesApi
         return app;
     }
 
-    public static async Task<Results<FileContentHttpResult, JsonHttpResult<ErrorResponse>>> GetTrace(
+    public static async Task<Results<TraceResult, JsonHttpResult<ErrorResponse>>> GetTrace(
         string traceId,
         [AsParameters] QueryServices services)
     {
@@ -47,8 +45,6 @@ public static class TracesApi
 
         services.Telemetry.Request("trace", "ok");
         var data = OtlpAssembler.ToTracesData(result.Spans, deduplicate: false);
-        return services.WantsProtobuf
-            ? TypedResults.Bytes(data.ToByteArray(), ProtobufMediaType)
-            : TypedResults.Bytes(OtlpJsonWriter.Write(data), "application/json");
+        return services.WantsProtobuf ? TraceResult.Protobuf(data, ProtobufMediaType) : TraceResult.Json(data);
     }
 }
