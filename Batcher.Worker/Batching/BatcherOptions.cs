@@ -44,7 +44,7 @@ public sealed class BatcherOptions : IValidatableObject
     /// the batcher's memory, so this is what bounds it.
     /// </summary>
     [ConfigurationKeyName("prefetch_bytes"), Range(1024 * 1024, 4L * 1024 * 1024 * 1024, ErrorMessage = "processing:prefetch_bytes must be between {1} and {2}.")]
-    public long PrefetchBytes { get; set; } = 96L * 1024 * 1024;
+    public long PrefetchBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Blocks encoded and uploaded at once. Encoding is CPU-bound; two overlap one upload with one encode.</summary>
     [ConfigurationKeyName("flush_concurrency"), Range(1, 16, ErrorMessage = "processing:flush_concurrency must be between {1} and {2}.")]
