@@ -14,7 +14,8 @@ public readonly record struct ValidationResult(int AcceptedSpans, int RejectedSp
 /// <summary>Size limits a span must keep to.</summary>
 /// <param name="MaxAttributeValueBytes">
 /// The largest string (UTF-8) or bytes value of one attribute of a span, its events, its links, its resource or its
-/// scope, nested values included.
+/// scope, nested values included; and the largest span name. Names are operations: every block's metadata lists them,
+/// and Query.Api keeps that metadata in memory, so one unbounded name costs memory for as long as its blocks live.
 /// </param>
 public readonly record struct SpanLimits(int MaxAttributeValueBytes)
 {
@@ -70,6 +71,11 @@ public static class SpanValidator
         if (span.Name.Length == 0)
         {
             return "name must not be empty";
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(span.Name) is var nameBytes && nameBytes > limits.MaxAttributeValueBytes)
+        {
+            return $"name is {nameBytes} bytes, over the {limits.MaxAttributeValueBytes}-byte limit";
         }
 
         if (span.EndTimeUnixNano < span.StartTimeUnixNano)

@@ -200,7 +200,7 @@ public static class WireSpanValidator
                 2 => Once(ref seen, field) && Bytes(ref wire, type, out spanId),
                 3 => Once(ref seen, field) && type == ProtoWire.Len && Utf8.IsValid(wire.ReadLengthDelimited()),
                 4 => Once(ref seen, field) && Bytes(ref wire, type, out parentSpanId),
-                5 => Once(ref seen, field) && Bytes(ref wire, type, out var name) && (named = name.Length > 0) && Utf8.IsValid(name),
+                5 => Once(ref seen, field) && Bytes(ref wire, type, out var name) && (named = name.Length > 0) && name.Length <= maxValueBytes && Utf8.IsValid(name),
                 6 or 10 or 12 or 14 => Once(ref seen, field) && Scalar(ref wire, type, ProtoWire.Varint),
                 7 => Once(ref seen, field) && Fixed64(ref wire, type, out start),
                 8 => Once(ref seen, field) && Fixed64(ref wire, type, out end),

@@ -187,6 +187,21 @@ public sealed class OtlpHttpErrorTests(RabbitMqServer broker) : IClassFixture<Ra
     }
 
     [Fact]
+    public async Task ASpanWithANameOverTheValueLimitIsRejectedAndTheOthersKept()
+    {
+        await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxAttributeValueBytes"] = "1024" });
+        var request = Requests.Spans(3);
+        request.ResourceSpans[0].ScopeSpans[0].Spans[2].Name = new string('n', 1025);
+
+        using var response = await app.Http.PostAsync(app.TracesUri, Protobuf(request), Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var partial = ExportTraceServiceResponse.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(Cancel)).PartialSuccess;
+        Assert.Equal(1, partial.RejectedSpans);
+        Assert.Contains("spans[2]: name is 1025 bytes, over the 1024-byte limit", partial.ErrorMessage);
+    }
+
+    [Fact]
     public async Task AResourceAttributeOverTheValueLimitRejectsTheSpansOfThatResourceOnly()
     {
         await using var app = await IngestApp.StartAsync(broker, new Dictionary<string, string?> { ["Otlp:MaxAttributeValueBytes"] = "1024" });

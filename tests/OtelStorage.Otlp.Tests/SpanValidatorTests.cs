@@ -107,6 +107,20 @@ public sealed class SpanValidatorTests
     }
 
     [Fact]
+    public void ASpanNameOverTheValueLimitInUtf8BytesRejectsItsSpan()
+    {
+        var limits = new SpanLimits(MaxAttributeValueBytes: 100);
+        var atLimit = ValidSpan(new string('n', 100));
+        var multiByte = ValidSpan(new string('€', 34)); // 34 characters, 102 UTF-8 bytes
+        var request = Request(atLimit, multiByte);
+
+        var result = SpanValidator.RemoveInvalidSpans(request, limits);
+
+        Assert.Equal(new ValidationResult(1, 1, "resourceSpans[0].scopeSpans[0].spans[1]: name is 102 bytes, over the 100-byte limit"), result);
+        Assert.Equal([atLimit.Name], request.ResourceSpans[0].ScopeSpans[0].Spans.Select(s => s.Name));
+    }
+
+    [Fact]
     public void AResourceOrScopeAttributeOverTheLimitRejectsEverySpanItCarriesAndNoOther()
     {
         var limits = new SpanLimits(MaxAttributeValueBytes: 100);

@@ -92,7 +92,7 @@ public sealed class WireSpanValidatorTests
 
     public static TheoryData<string> InvalidSpans => new(
         "short trace id", "zero trace id", "no trace id", "long span id", "zero span id", "bad parent", "no name", "end before start",
-        "oversize string", "oversize bytes", "oversize in event", "oversize nested in link");
+        "oversize string", "oversize bytes", "oversize in event", "oversize nested in link", "oversize name");
 
     [Theory]
     [MemberData(nameof(InvalidSpans))]
@@ -109,6 +109,7 @@ public sealed class WireSpanValidatorTests
             case "zero span id": bad.SpanId = ByteString.CopyFrom(new byte[8]); break;
             case "bad parent": bad.ParentSpanId = ByteString.CopyFrom(new byte[4]); break;
             case "no name": bad.Name = string.Empty; break;
+            case "oversize name": bad.Name = new string('n', Limits.MaxAttributeValueBytes + 1); break;
             case "end before start": bad.EndTimeUnixNano = 10; break;
             case "oversize string": bad.Attributes.Add(Attribute("db.statement", oversize)); break;
             case "oversize bytes": bad.Attributes.Add(Attribute("b", new AnyValue { BytesValue = ByteString.CopyFrom(new byte[Limits.MaxAttributeValueBytes + 1]) })); break;

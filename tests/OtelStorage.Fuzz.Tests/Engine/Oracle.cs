@@ -32,6 +32,11 @@ public static class Oracle
         "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
     ];
 
+    /// <summary>Kestrel's default limit on all request headers together (<c>MaxRequestHeadersTotalSize</c>, 32 KiB).</summary>
+    private const int KestrelRequestHeadLimit = 32 * 1024;
+
+    private static int RequestHeadBytes(FuzzCase c) => c.PathAndQuery.Length + c.Headers.Sum(h => h.Key.Length + h.Value.Length);
+
     public static Verdict Judge(FuzzCase c, Observation o)
     {
         if (o.NotSent)
@@ -41,6 +46,15 @@ public static class Oracle
 
         if (o.HttpStatus is not { } status)
         {
+            // Kestrel answers a request line or headers over its limits with 414 or 431 and closes the connection at
+            // once; a client still writing the rest of a megabyte of headers sees the close (a broken pipe or a reset)
+            // before it reads that answer. Kestrel refused the request either way.
+            if (!o.TimedOut && RequestHeadBytes(c) > KestrelRequestHeadLimit && o.Error is { } error
+                && (error.Contains("Broken pipe", StringComparison.Ordinal) || error.Contains("reset by peer", StringComparison.Ordinal)))
+            {
+                return new Verdict("closed by Kestrel while sending an oversize request head", null);
+            }
+
             return new Verdict(o.TimedOut ? "hang" : "no answer", o.Error ?? "no answer");
         }
 
