@@ -47,7 +47,7 @@ wait_healthy http://127.0.0.1:13133/alive
 pid_of() { pgrep -f "/$1/bin/Release/net10.0/$1" | head -n 1; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 declare -A pids before
-for svc in Ingest.Api Batcher.Worker Query.Api Health.Api; do
+for svc in Ingest.Api Batcher.Worker Compactor.Worker Query.Api Health.Api; do
   pids[$svc]=$(pid_of "$svc")
 done
 pids[rabbitmq]=$(pgrep -f 'beam.smp.*otelstorage' | head -n 1)
@@ -82,7 +82,9 @@ dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll "${load_a
 
 declare -A used
 for name in "${!pids[@]}"; do used[$name]=$(awk -v a="${before[$name]}" -v b="$(cpu_seconds "${pids[$name]}")" 'BEGIN{print b-a}'); done
-batcher_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/${pids[Batcher.Worker]}/status")
+peak_rss_kb() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
+batcher_rss_kb=$(peak_rss_kb "${pids[Batcher.Worker]}")
+compactor_rss_kb=$(peak_rss_kb "${pids[Compactor.Worker]}")
 # Acknowledged but not yet in a block: what the batchers still had to do when the load stopped, and how long it took.
 queued_at_end=$(queue_messages || echo 0)
 drain_started=$(date +%s.%N)
@@ -95,10 +97,10 @@ echo "measuring freshness (acknowledged -> queryable)"
 dotnet OtelStorage.LoadGen/bin/Release/net10.0/OtelStorage.LoadGen.dll --spans 50 --seed 7 --verify --verify-timeout 30s --json "$work/fresh.json" >/dev/null || true
 
 cpu_json=$(for name in "${!used[@]}"; do printf '"%s": %s,' "$name" "${used[$name]}"; done)
-python3 - "$work" "${E2E_REPORT:-$out/e2e-latest.md}" "{${cpu_json%,}}" "$batcher_rss_kb" "$((s3_bytes_after - s3_bytes_before))" "${load_args[*]}" "$queued_at_end" "$drain_seconds" <<'PY'
+python3 - "$work" "${E2E_REPORT:-$out/e2e-latest.md}" "{${cpu_json%,}}" "$batcher_rss_kb" "$((s3_bytes_after - s3_bytes_before))" "${load_args[*]}" "$queued_at_end" "$drain_seconds" "$compactor_rss_kb" <<'PY'
 import json, sys, subprocess, platform, os
 work, target, cpu, rss_kb, s3_bytes, load_args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-queued_at_end, drain_seconds = int(sys.argv[7]), sys.argv[8]
+queued_at_end, drain_seconds, compactor_rss_kb = int(sys.argv[7]), sys.argv[8], int(sys.argv[9])
 load = json.load(open(f"{work}/load.json"))
 limits = json.load(open(f"{work}/limits.json"))
 fresh = json.load(open(f"{work}/fresh.json"))
@@ -125,7 +127,7 @@ lines = [
     f"Command: `scripts/bench-e2e.sh {load_args}` (also run by `make bench`).", "",
     f"Machine: {os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.platform()}; .NET {sh('dotnet --version')}; "
     f"RabbitMQ {rabbit}; s3rver 3.7.1; commit {commit}.",
-    "RabbitMQ, s3rver, the four services and the load generator share the cores.", "",
+    "RabbitMQ, s3rver, the five services and the load generator share the cores.", "",
     "| figure | value | ratio to the slowest single-stage limit |", "|---|---|---|",
     f"| sustained acknowledged spans/s | {rate:,.0f} | {rate / stage[slowest]:.0%} of {slowest} |",
     (f"| spans acknowledged / verified queryable / missing / duplicates | {spans:,} / {v['FoundSpans']:,} / {v['ExpectedSpans'] - v['FoundSpans']:,} / {v['DuplicateSpans']:,} | |"
@@ -136,7 +138,8 @@ lines = [
     f"| freshness (acknowledged → queryable, 50-span probe) | {(fresh.get('Verification') or {}).get('TimeToComplete', '?')} | |",
     f"| span messages still queued when the load stopped / drained after | {queued_at_end:,} / {drain_seconds} s | |",
     f"| stored spans/s, load and drain (every acknowledged span in a block) | {spans / (load['Seconds'] + float(drain_seconds)):,.0f} | {spans / (load['Seconds'] + float(drain_seconds)) / stage[slowest]:.0%} of {slowest} |",
-    f"| Batcher peak RSS | {rss_kb / 1024:.0f} MiB | |", "",
+    f"| Batcher peak RSS | {rss_kb / 1024:.0f} MiB | |",
+    f"| Compactor peak RSS (compaction and retention, its own process) | {compactor_rss_kb / 1024:.0f} MiB | |", "",
     "CPU-seconds per million acknowledged spans:", "", "| process | CPU-s / M spans |", "|---|---|",
 ]
 lines += [f"| {k} | {c / spans * 1e6:.1f} |" for k, c in sorted(cpu.items())] if spans else []

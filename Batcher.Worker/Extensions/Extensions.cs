@@ -1,5 +1,4 @@
 using Batcher.Worker.Batching;
-using OtelStorage.Compaction;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.ObjectStore;
 using RabbitMQ.Client;
@@ -16,9 +15,6 @@ public static class Extensions
         // its open batches instead (their messages are redelivered).
         builder.AddRabbitMQClient("messaging");
         builder.AddObjectStore();
-        // Compaction and retention run in every replica (RabbitMQ's single active consumer hands each job to one of
-        // them); Compaction:Enabled=false turns both off (docs/compaction.md).
-        builder.AddCompaction();
 
         builder.Services.AddOptions<BatcherOptions>()
             .BindConfiguration(BatcherOptions.SectionName)

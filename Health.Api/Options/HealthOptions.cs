@@ -24,6 +24,7 @@ public sealed class HealthOptions : IValidatableObject
     {
         ["ingest"] = new() { Critical = true },
         ["batcher"] = new(),
+        ["compactor"] = new(),
         ["query"] = new(),
     };
 

@@ -43,7 +43,7 @@ public sealed class PipelineHealthFixture : IAsyncLifetime
         _app = await builder.BuildAsync(ct).WaitAsync(StartTimeout, ct);
         await _app.StartAsync(ct).WaitAsync(StartTimeout, ct);
         var notifications = _app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var name in new[] { "messaging", "objectstore", "ingest", "batcher", "query", "health" })
+        foreach (var name in new[] { "messaging", "objectstore", "ingest", "batcher", "compactor", "query", "health" })
         {
             await notifications.WaitForResourceHealthyAsync(name, ct).WaitAsync(StartTimeout, ct);
         }

@@ -12,13 +12,13 @@ public sealed class AppHostModelTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task LocalModeDefinesRabbitMqS3rverAndTheFourServices()
+    public async Task LocalModeDefinesRabbitMqS3rverAndTheFiveServices()
     {
         await using var builder = await CreateAsync("Infrastructure:Mode=Local");
 
         var names = builder.Resources.Select(r => r.Name).ToHashSet();
 
-        Assert.Superset(new HashSet<string> { "epmd", "messaging", "objectstore", "ingest", "batcher", "query", "health" }, names);
+        Assert.Superset(new HashSet<string> { "epmd", "messaging", "objectstore", "ingest", "batcher", "compactor", "query", "health" }, names);
         Assert.IsType<LocalRabbitMqResource>(builder.Resources.Single(r => r.Name == "messaging"));
         Assert.IsType<S3rverResource>(builder.Resources.Single(r => r.Name == "objectstore"));
     }
@@ -53,6 +53,8 @@ public sealed class AppHostModelTests
     [InlineData("ingest", "messaging")]
     [InlineData("batcher", "messaging")]
     [InlineData("batcher", "objectstore")]
+    [InlineData("compactor", "messaging")]
+    [InlineData("compactor", "objectstore")]
     [InlineData("query", "objectstore")]
     [InlineData("health", "messaging")]
     [InlineData("health", "objectstore")]
@@ -110,6 +112,7 @@ public sealed class AppHostModelTests
 
         Assert.Contains("services__ingest__http__0", environment.Keys);
         Assert.Contains("services__batcher__http__0", environment.Keys);
+        Assert.Contains("services__compactor__http__0", environment.Keys);
         Assert.Contains("services__query__http__0", environment.Keys);
     }
 

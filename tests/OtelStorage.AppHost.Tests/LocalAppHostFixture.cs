@@ -15,7 +15,7 @@ public sealed class LocalAppHostFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     public static readonly string[] Infrastructure = ["epmd", "messaging", "objectstore"];
-    public static readonly string[] Services = ["ingest", "batcher", "query", "health"];
+    public static readonly string[] Services = ["ingest", "batcher", "compactor", "query", "health"];
 
     private DistributedApplication? _app;
 

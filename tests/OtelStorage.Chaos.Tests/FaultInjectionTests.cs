@@ -32,6 +32,7 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
             new LoadDriverOptions { SpansPerSecond = size.SpansPerSecond, MaxDuration = size.TestTimeout });
         var spansBeforeFault = (long)(size.SpansPerSecond * size.LoadBeforeFault.TotalSeconds);
         CheckResult? final = null;
+        var compacted = 0;
         try
         {
             ChaosReport.Log($"stack up; offering {size.SpansPerSecond} spans/s ({size.Name} size)");
@@ -61,6 +62,7 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
             report.Add(new FaultFigures("end of run (every trace)", TimeSpan.Zero, null, null, null, final.Complete ? Stopwatch.GetElapsedTime(endMark) : null,
                 driver.Acknowledged.Count, final.ExpectedSpans, final.MissingSpans, final.DuplicateSpans));
             Record(failures, "end of run", final);
+            compacted = await stack.CompactedBlocksAsync(cancel);
         }
         finally
         {
@@ -70,6 +72,7 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
             report.Total("spans acknowledged", driver.Acknowledged.Count);
             report.Total("spans lost (acknowledged, not queryable at the end)", final?.MissingSpans.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "not checked");
             report.Total("duplicates visible (over every check)", report.Faults.Sum(f => f.Duplicates));
+            report.Total("compacted blocks committed", compacted);
             report.Total("traces", driver.Acknowledged.TraceCount);
             report.Total("spans generated / requests acknowledged", $"{driver.SpansGenerated} / {driver.RequestsAcknowledged}");
             report.Total("requests abandoned (spans)", $"{driver.RequestsAbandoned} ({driver.SpansAbandoned})");
@@ -80,6 +83,7 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n" + stack.DescribeOutput());
+        Assert.True(compacted > 0, "no compacted block was committed, so the faults did not meet compaction at work\n" + stack.DescribeOutput());
         Assert.Equal(0, driver.RequestsAbandoned);
         Assert.Equal(0, driver.PartialSuccesses);
     }
@@ -144,6 +148,7 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
     [
         Kill("SIGKILL Ingest.Api", stack.Ingest.Kill, stack.Ingest.StartAsync, size.DownTime),
         Kill("SIGKILL Batcher.Worker (1 of 2)", stack.BatcherA.Kill, stack.BatcherA.StartAsync, size.DownTime),
+        Kill("SIGKILL Compactor.Worker", stack.Compactor.Kill, stack.Compactor.StartAsync, size.DownTime),
         // What a batcher killed mid-flush leaves on a store without atomic PUTs: a block whose meta.json is cut off.
         new("meta.json cut off mid-upload", async cancel => await InterruptedUpload.LeaveTruncatedMetaAsync(stack.Store, "single-tenant", size.RecoveryTimeout, cancel),
             _ => Task.CompletedTask, TimeSpan.Zero, ReportsReadiness: false),

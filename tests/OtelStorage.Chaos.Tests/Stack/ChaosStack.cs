@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocks;
+using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Testing;
 using Xunit;
 
@@ -7,7 +10,7 @@ namespace OtelStorage.Chaos.Tests.Stack;
 
 /// <summary>
 /// The whole system as plain processes on loopback: RabbitMQ and s3rver, one Ingest.Api, two Batcher.Worker
-/// replicas and one Query.Api, each configured by environment variables and each killable, pausable and restartable
+/// replicas, one Compactor.Worker and one Query.Api, each configured by environment variables and each killable, pausable and restartable
 /// over the same data. Disposal kills every process it started, whatever state the scenario left them in.
 /// </summary>
 public abstract class ChaosStack : IAsyncLifetime
@@ -38,6 +41,8 @@ public abstract class ChaosStack : IAsyncLifetime
 
     public ServiceProcess BatcherB { get; private set; } = null!;
 
+    public ServiceProcess Compactor { get; private set; } = null!;
+
     public ServiceProcess Query { get; private set; } = null!;
 
     public int GrpcPort { get; } = FreePort.Next();
@@ -62,6 +67,7 @@ public abstract class ChaosStack : IAsyncLifetime
             await Task.WhenAll(Broker.InitializeAsync().AsTask(), Store.InitializeAsync().AsTask()).WaitAsync(StartTimeout);
             var batcherAPort = FreePort.Next();
             var batcherBPort = FreePort.Next();
+            var compactorPort = FreePort.Next();
             Ingest = Add("Ingest.Api", $"http://127.0.0.1:{HttpPort}/health", new()
             {
                 ["Otlp__GrpcPort"] = P(GrpcPort),
@@ -69,6 +75,13 @@ public abstract class ChaosStack : IAsyncLifetime
             });
             BatcherA = Add("Batcher.Worker", $"http://127.0.0.1:{batcherAPort}/health", BatcherSettings(batcherAPort, "chaos-a"));
             BatcherB = Add("Batcher.Worker", $"http://127.0.0.1:{batcherBPort}/health", BatcherSettings(batcherBPort, "chaos-b"));
+            // Blocks 10 s old are merged, so compaction commits (and is killed) while the load runs, not only after it.
+            Compactor = Add("Compactor.Worker", $"http://127.0.0.1:{compactorPort}/health", new()
+            {
+                ["Compactor__Port"] = P(compactorPort),
+                ["Compaction__Interval"] = "00:00:05",
+                ["Compaction__MinBlockAge"] = "00:00:10",
+            });
             Query = Add("Query.Api", $"http://127.0.0.1:{QueryPort}/health", new() { ["Query__Port"] = P(QueryPort) });
             await Task.WhenAll(_services.Select(s => s.Process.StartAsync(TestContext.Current.CancellationToken))).WaitAsync(StartTimeout);
         }
@@ -77,6 +90,21 @@ public abstract class ChaosStack : IAsyncLifetime
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Committed blocks written by compaction, over every tenant: shows that compaction ran under the faults.</summary>
+    public async Task<int> CompactedBlocksAsync(CancellationToken cancellationToken)
+    {
+        var store = new BlockStore(
+            new S3ObjectStore(Options.Create(new ObjectStoreOptions { Endpoint = Store.Endpoint, Bucket = Store.Bucket, AccessKey = S3rverServer.AccessKey, SecretKey = S3rverServer.SecretKey })),
+            new BlockKeys(new ObjectStoreOptions().Prefix));
+        var compacted = 0;
+        await foreach (var tenant in store.ListTenantsAsync(cancellationToken))
+        {
+            compacted += await store.ListBlocksAsync(tenant, null, cancellationToken).CountAsync(b => b.CompactionLevel > 0, cancellationToken);
+        }
+
+        return compacted;
     }
 
     /// <summary>The last lines each process wrote, for failure messages.</summary>
