@@ -62,6 +62,14 @@ public interface IBlockBuilder
     /// </summary>
     void AddProtobuf(ReadOnlySpan<byte> request);
 
+    /// <summary>
+    /// Adds the spans of a stored block (for compaction) whose (trace ID, span ID) key <paramref name="keep"/> accepts;
+    /// it is asked once per span, in stored order. A block of the builder's own format is copied row by row, with no
+    /// span decoded; a builder of a newer format also converts the older formats it replaces.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The block's format is one this builder cannot read.</exception>
+    Task AddBlockAsync(IBlockReader reader, BlockMeta meta, Func<UInt128, ulong, bool> keep, CancellationToken cancellationToken);
+
     /// <summary>Encodes the spans added so far as a block with <paramref name="blockId"/>; a builder builds one block.</summary>
     Task<EncodedBlock> BuildAsync(string blockId, DateTimeOffset createdAt, CancellationToken cancellationToken);
 }

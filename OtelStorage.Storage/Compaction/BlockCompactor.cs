@@ -1,8 +1,3 @@
-using Google.Protobuf;
-using OpenTelemetry.Proto.Collector.Trace.V1;
-using OpenTelemetry.Proto.Common.V1;
-using OpenTelemetry.Proto.Resource.V1;
-using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Retention;
 using OtelStorage.Tenancy;
@@ -35,21 +30,15 @@ public sealed record CompactionResult(
 }
 
 /// <summary>
-/// Merges blocks into one: reads every source through the reader of its own format version, drops duplicate
-/// spans (same trace ID and span ID; the copy from the oldest block is kept), and builds a new block in the
-/// current format, which re-sorts by trace ID and rebuilds the bloom filter and every statistic from the
+/// Merges blocks into one: the current format's builder copies every source's rows (<see cref="IBlockBuilder.AddBlockAsync"/>),
+/// dropping duplicate spans (same trace ID and span ID; the copy from the oldest block is kept), and builds the new
+/// block, which re-sorts by trace ID and rebuilds the bloom filter and every statistic from the
 /// distinct spans. The new block's meta.json lists the sources in <c>replaces</c> and is written last, so
 /// from its commit on readers ignore the sources; deleting them is left to <see cref="CompactionSweeper"/>
 /// after a grace period. A crash at any point leaves either the sources alone visible or the new block alone.
 /// </summary>
 public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOptions, TimeProvider time)
 {
-    // Spans are handed to the builder in requests of at most this many spans and serialized bytes, so only one
-    // chunk of decoded spans is alive. The byte bound matters for large spans: 4,096 spans of 128 KiB attributes
-    // (the fuzz suite's) made 512 MiB requests, held twice over as UTF-16 strings, and Batcher.Worker passed 2.5 GiB.
-    private const int ChunkSpans = 4096;
-    private const int ChunkBytes = 4 * 1024 * 1024;
-
     public async Task<CompactionResult> CompactAsync(string tenant, IReadOnlyList<string> sourceIds, CancellationToken cancellationToken)
     {
         TenantId.Validate(tenant);
@@ -88,30 +77,10 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
 
         var builder = BlockEncodings.Current.CreateBuilder(tenant, buildOptions);
         var seen = new HashSet<(UInt128, ulong)>();
-        var chunk = new RequestAssembler();
         long read = 0, duplicates = 0;
         foreach (var source in sources)
         {
-            await foreach (var span in store.ReadAllAsync(source, cancellationToken))
-            {
-                read++;
-                if (!seen.Add(span.Key))
-                {
-                    duplicates++;
-                    continue;
-                }
-
-                chunk.Add(span);
-                if (chunk.Count >= ChunkSpans || chunk.SpanBytes >= ChunkBytes)
-                {
-                    builder.AddProtobuf(chunk.TakeBytes());
-                }
-            }
-        }
-
-        if (chunk.Count > 0)
-        {
-            builder.AddProtobuf(chunk.TakeBytes());
+            await builder.AddBlockAsync(store.ReaderFor(source), source, Keep, cancellationToken);
         }
 
         // The ID is taken now, not when the job was planned, so the block sorts among the newest and readers
@@ -127,68 +96,17 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
         return new CompactionResult(tenant, CompactionSkipReason.None, block.Meta, sources.Count, sources.Sum(s => s.SizeBytes), read, duplicates);
 
         CompactionResult Skip(CompactionSkipReason reason) => new(tenant, reason, null, 0, 0, 0, 0);
-    }
 
-    /// <summary>
-    /// Groups spans into an <c>ExportTraceServiceRequest</c>. Spans read from one row group share their resource and
-    /// scope objects, so grouping by reference is cheap and exact; equal resources from different row groups become
-    /// separate ResourceSpans, which the builder stores once anyway.
-    /// </summary>
-    private sealed class RequestAssembler
-    {
-        private readonly Dictionary<ResourceKey, (ResourceSpans Spans, Dictionary<ScopeKey, ScopeSpans> Scopes)> _groups = [];
-        private ExportTraceServiceRequest _request = new();
-
-        public int Count { get; private set; }
-
-        /// <summary>Serialized size of the spans added, without their resources and scopes.</summary>
-        public long SpanBytes { get; private set; }
-
-        public void Add(StoredSpan span)
+        bool Keep(UInt128 traceId, ulong spanId)
         {
-            var resourceKey = new ResourceKey(span.Resource, span.ResourceSchemaUrl);
-            if (!_groups.TryGetValue(resourceKey, out var resource))
+            read++;
+            if (seen.Add((traceId, spanId)))
             {
-                resource = (new ResourceSpans { Resource = span.Resource, SchemaUrl = span.ResourceSchemaUrl }, []);
-                _groups[resourceKey] = resource;
-                _request.ResourceSpans.Add(resource.Spans);
+                return true;
             }
 
-            var scopeKey = new ScopeKey(span.Scope, span.ScopeSchemaUrl);
-            if (!resource.Scopes.TryGetValue(scopeKey, out var scopeSpans))
-            {
-                scopeSpans = new ScopeSpans { Scope = span.Scope, SchemaUrl = span.ScopeSchemaUrl };
-                resource.Scopes[scopeKey] = scopeSpans;
-                resource.Spans.ScopeSpans.Add(scopeSpans);
-            }
-
-            scopeSpans.Spans.Add(span.Span);
-            Count++;
-            SpanBytes += span.Span.CalculateSize();
-        }
-
-        public byte[] TakeBytes()
-        {
-            var bytes = _request.ToByteArray();
-            _request = new ExportTraceServiceRequest();
-            _groups.Clear();
-            Count = 0;
-            SpanBytes = 0;
-            return bytes;
-        }
-
-        private readonly record struct ResourceKey(Resource? Resource, string SchemaUrl)
-        {
-            public bool Equals(ResourceKey other) => ReferenceEquals(Resource, other.Resource) && SchemaUrl == other.SchemaUrl;
-
-            public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Resource), SchemaUrl);
-        }
-
-        private readonly record struct ScopeKey(InstrumentationScope? Scope, string SchemaUrl)
-        {
-            public bool Equals(ScopeKey other) => ReferenceEquals(Scope, other.Scope) && SchemaUrl == other.SchemaUrl;
-
-            public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Scope), SchemaUrl);
+            duplicates++;
+            return false;
         }
     }
 }

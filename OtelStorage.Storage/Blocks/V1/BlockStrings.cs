@@ -16,6 +16,7 @@ internal sealed class BlockStrings
     private readonly List<(string Text, Slice Utf8)> _entries = [(string.Empty, default)];
     private readonly Dictionary<ReadOnlyMemory<byte>, int> _ids = new(Utf8Comparer.Instance);
     private readonly Dictionary<ReadOnlyMemory<byte>, int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly Dictionary<string, int> _textIds = new(StringComparer.Ordinal);
 
     public BlockStrings(SpanArena arena)
     {
@@ -27,7 +28,27 @@ internal sealed class BlockStrings
 
     public Slice Utf8(int id) => _entries[id].Utf8;
 
-    public int Id(string text) => text.Length == 0 ? 0 : Id(Encoding.UTF8.GetBytes(text));
+    /// <summary>The id of a string read back from a block; repeated values (names of a row group's spans) are looked up without encoding them again.</summary>
+    public int Id(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        if (_textIds.TryGetValue(text, out var id))
+        {
+            return id;
+        }
+
+        id = Id(Encoding.UTF8.GetBytes(text));
+        if (text.Length <= MaxInternedBytes && _textIds.Count < MaxInterned)
+        {
+            _textIds[text] = id;
+        }
+
+        return id;
+    }
 
     /// <summary>
     /// The id of a protobuf string's bytes. Invalid UTF-8 is stored as its decoding (with U+FFFD), so the Parquet

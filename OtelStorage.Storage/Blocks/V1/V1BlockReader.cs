@@ -170,6 +170,18 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
 
     public async IAsyncEnumerable<StoredSpan> ReadAllAsync(BlockMeta meta, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var rows in ReadRowGroupsAsync(meta, cancellationToken))
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                yield return rows.ToStoredSpan(i, meta.BlockId);
+            }
+        }
+    }
+
+    /// <summary>Every row group of the block, every column read, in stored order: what compaction copies.</summary>
+    internal async IAsyncEnumerable<V1Rows> ReadRowGroupsAsync(BlockMeta meta, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var data = await store.ReadAsync(keys.Data(meta.Tenant, meta.BlockId), cancellationToken)
             ?? throw new FileNotFoundException($"data object of committed block {meta.Tenant}/{meta.BlockId} is missing");
         using var stream = new MemoryStream(data, writable: false);
@@ -177,11 +189,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
-            var rows = await V1Rows.ReadAllAsync(group, null, cancellationToken);
-            for (var i = 0; i < rows.Count; i++)
-            {
-                yield return rows.ToStoredSpan(i, meta.BlockId);
-            }
+            yield return await V1Rows.ReadAllAsync(group, null, cancellationToken);
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class CategoryStats(string name, string target, string what)
 
     public void AddElapsed(TimeSpan elapsed) => Interlocked.Add(ref _ticks, elapsed.Ticks);
 
-    public string Peaks() => string.Join(" / ", new[] { "Ingest.Api", "Batcher.Worker", "Query.Api" }.Select(service =>
+    public string Peaks() => string.Join(" / ", new[] { "Ingest.Api", "Batcher.Worker", "Compactor.Worker", "Query.Api" }.Select(service =>
         PeakMiB.TryGetValue(service, out var peak) ? peak.ToString("0", CultureInfo.InvariantCulture) : "-"));
 
     public string OutcomeSummary() =>
@@ -153,7 +153,7 @@ public sealed class FuzzLedger(FuzzSettings settings)
         s.AppendLine(CultureInfo.InvariantCulture, $"- cases: **{categories.Sum(c => c.Cases)}**, failures: **{_failures.Count}**, 5xx or server-fault gRPC statuses: **{categories.Sum(c => c.ServerErrors)}**, crashes: **{categories.Sum(c => c.Crashes)}**");
         s.AppendLine(CultureInfo.InvariantCulture, $"- peak RSS (VmHWM): {string.Join(", ", _peakMiB.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:0} MiB"))}");
         s.AppendLine();
-        s.AppendLine("| target | category | cases | failures | 5xx | crashes | time (s) | peak RSS, Ingest / Batcher / Query (MiB) | answers |");
+        s.AppendLine("| target | category | cases | failures | 5xx | crashes | time (s) | peak RSS, Ingest / Batcher / Compactor / Query (MiB) | answers |");
         s.AppendLine("|---|---|---:|---:|---:|---:|---:|---|---|");
         foreach (var c in categories)
         {

@@ -21,7 +21,8 @@ public sealed class FuzzRunner(FuzzStack stack)
     /// requests at the 64 MiB limit (Otlp:MaxRequestBytes) and stored spans with 64 MiB attributes, and memory scales
     /// with those sizes times what runs at once: Ingest.Api holds each such request about five times over (the body,
     /// the decoded message with its strings in UTF-16, the published copy); Batcher.Worker a batch of up to 64 MiB of
-    /// messages (processing:batch_max_bytes) and its encoding; Query.Api up to Query:MaxConcurrentBlockScans (4)
+    /// messages (processing:batch_max_bytes) and its encoding; Compactor.Worker two jobs of up to 256 MiB of spans
+    /// (Compaction:TargetSpanBytes) and their encoding; Query.Api up to Query:MaxConcurrentBlockScans (4)
     /// decoded blocks. The bounds are those sizes with room for the GC, well under the machine's 24 GiB; the figures
     /// of real runs are in docs/RELIABILITY-fuzz.md. What they rule out is growth with the number of cases.
     /// </summary>
@@ -29,6 +30,7 @@ public sealed class FuzzRunner(FuzzStack stack)
     {
         ["Ingest.Api"] = 2048,
         ["Batcher.Worker"] = 2560,
+        ["Compactor.Worker"] = 2560,
         ["Query.Api"] = 3072,
     };
 

@@ -19,7 +19,7 @@ using Xunit;
 namespace OtelStorage.Fuzz.Tests.Stack;
 
 /// <summary>
-/// The live system under fuzz: RabbitMQ and s3rver as processes, then Ingest.Api, Batcher.Worker and Query.Api run
+/// The live system under fuzz: RabbitMQ and s3rver as processes, then Ingest.Api, Batcher.Worker, Compactor.Worker and Query.Api run
 /// from their build output as plain processes (<see cref="ServiceProcess"/>), on free loopback ports. Before the
 /// services start, blocks of realistic spans are written to the store, so searches scan real data. The fixture also
 /// keeps the run's ledger and writes the summary when the assembly is done.
@@ -47,9 +47,13 @@ public sealed class FuzzStack : IAsyncLifetime
 
     public int BatcherPort { get; } = FreePort.Next();
 
+    public int CompactorPort { get; } = FreePort.Next();
+
     public ServiceProcess Ingest { get; private set; } = null!;
 
     public ServiceProcess Batcher { get; private set; } = null!;
+
+    public ServiceProcess Compactor { get; private set; } = null!;
 
     public ServiceProcess Query { get; private set; } = null!;
 
@@ -91,12 +95,19 @@ public sealed class FuzzStack : IAsyncLifetime
             // Short batches, so spans ingested by the run are searchable within a second or two.
             ["processing__batch_timeout_ms"] = "500",
         }), $"http://127.0.0.1:{BatcherPort}/health");
+        Compactor = new ServiceProcess("Compactor.Worker", With(common, new()
+        {
+            ["Compactor__Port"] = Port(CompactorPort),
+            // Blocks 5 s old are merged, so the hostile spans the run stores are compacted while it runs.
+            ["Compaction__Interval"] = "00:00:02",
+            ["Compaction__MinBlockAge"] = "00:00:05",
+        }), $"http://127.0.0.1:{CompactorPort}/health");
         Query = new ServiceProcess("Query.Api", With(common, new()
         {
             ["Query__Port"] = Port(QueryPort),
             ["Query__BlockPollInterval"] = "00:00:00.250",
         }), $"{QueryUri}health");
-        await Task.WhenAll(Ingest.StartAsync(), Batcher.StartAsync(), Query.StartAsync());
+        await Task.WhenAll(Ingest.StartAsync(), Batcher.StartAsync(), Compactor.StartAsync(), Query.StartAsync());
 
         Client = new FuzzClient(target => target switch
         {
@@ -109,20 +120,20 @@ public sealed class FuzzStack : IAsyncLifetime
     public ServiceProcess Service(FuzzTarget target) => target == FuzzTarget.Query ? Query : Ingest;
 
     /// <summary>Memory of every service now.</summary>
-    public IReadOnlyDictionary<string, ProcessMemory?> Memory() => new Dictionary<string, ProcessMemory?>
-    {
-        ["Ingest.Api"] = ProcessMemory.Read(Ingest.Id),
-        ["Batcher.Worker"] = ProcessMemory.Read(Batcher.Id),
-        ["Query.Api"] = ProcessMemory.Read(Query.Id),
-    };
+    public IReadOnlyDictionary<string, ProcessMemory?> Memory() => Services.ToDictionary(s => s.Name, s => ProcessMemory.Read(s.Process.Id));
 
     /// <summary>Starts a new peak-memory measurement in every service.</summary>
     public void ResetPeaks()
     {
-        ProcessMemory.ResetPeak(Ingest.Id);
-        ProcessMemory.ResetPeak(Batcher.Id);
-        ProcessMemory.ResetPeak(Query.Id);
+        foreach (var (_, process) in Services)
+        {
+            ProcessMemory.ResetPeak(process.Id);
+        }
     }
+
+    /// <summary>The services by project name, those started so far.</summary>
+    private IEnumerable<(string Name, ServiceProcess Process)> Services =>
+        new[] { ("Ingest.Api", Ingest), ("Batcher.Worker", Batcher), ("Compactor.Worker", Compactor), ("Query.Api", Query) }.Where(s => s.Item2 is not null);
 
     /// <summary>
     /// After a crash, records it and starts the service again so the run can go on; the crash fails the test.
@@ -158,7 +169,7 @@ public sealed class FuzzStack : IAsyncLifetime
     public async Task<List<string>> CheckStillServingAsync(CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        foreach (var (name, service) in new[] { ("Ingest.Api", Ingest), ("Batcher.Worker", Batcher), ("Query.Api", Query) })
+        foreach (var (name, service) in Services)
         {
             if (service.Id is null)
             {
@@ -167,7 +178,7 @@ public sealed class FuzzStack : IAsyncLifetime
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        foreach (var health in new[] { $"{IngestHttp}health", $"http://127.0.0.1:{BatcherPort}/health", $"{QueryUri}health" })
+        foreach (var health in new[] { $"{IngestHttp}health", $"http://127.0.0.1:{BatcherPort}/health", $"http://127.0.0.1:{CompactorPort}/health", $"{QueryUri}health" })
         {
             try
             {
@@ -301,7 +312,7 @@ public sealed class FuzzStack : IAsyncLifetime
     public IReadOnlyList<string> ErrorLogLines()
     {
         var lines = new List<string>();
-        foreach (var (name, service) in new[] { ("Ingest.Api", Ingest), ("Batcher.Worker", Batcher), ("Query.Api", Query) })
+        foreach (var (name, service) in Services)
         {
             var output = service.Output.Split('\n');
             for (var i = 0; i < output.Length; i++)
@@ -329,6 +340,7 @@ public sealed class FuzzStack : IAsyncLifetime
         {
             Client?.Dispose();
             Query?.Dispose();
+            Compactor?.Dispose();
             Batcher?.Dispose();
             Ingest?.Dispose();
             await S3.DisposeAsync();
@@ -341,7 +353,7 @@ public sealed class FuzzStack : IAsyncLifetime
     {
         var folder = Path.Combine(Settings.OutputDirectory, "logs");
         Directory.CreateDirectory(folder);
-        foreach (var (name, service) in new[] { ("Ingest.Api", Ingest), ("Batcher.Worker", Batcher), ("Query.Api", Query) })
+        foreach (var (name, service) in Services)
         {
             if (service is not null)
             {
