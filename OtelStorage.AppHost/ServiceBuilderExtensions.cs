@@ -39,6 +39,7 @@ public static class ServiceBuilderExtensions
         // inside the Batcher took it from 462 to 1,246 MiB at 100k spans/s (docs/architecture.md).
         var compactor = builder.AddProject<Projects.Compactor_Worker>(CompactorName)
             .WithHttpEndpoint(name: "http", env: "Compactor__Port")
+            .WithReplicas(options.CompactorReplicas)
             .WithEnvironment("MALLOC_ARENA_MAX", "2")
             .WithUses(infrastructure.Messaging, infrastructure)
             .WithUses(infrastructure.ObjectStore, infrastructure)

@@ -19,6 +19,12 @@ public sealed class InfrastructureOptions
     /// <summary>How many Batcher.Worker replicas consume the span queue.</summary>
     public int BatcherReplicas { get; set; } = 1;
 
+    /// <summary>
+    /// How many Compactor.Worker replicas consume the compaction queue. One runs the jobs at a time (single active
+    /// consumer); the others take over when its connection drops.
+    /// </summary>
+    public int CompactorReplicas { get; set; } = 1;
+
     /// <summary>The bucket created in Local and Containers mode.</summary>
     public string Bucket { get; set; } = "otelstorage";
 }

@@ -94,13 +94,15 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
-    public async Task BatcherReplicasAreConfigurable()
+    public async Task BatcherAndCompactorReplicasAreConfigurable()
     {
-        await using var builder = await CreateAsync("Infrastructure:Mode=Local", "Infrastructure:BatcherReplicas=2");
+        await using var builder = await CreateAsync("Infrastructure:Mode=Local", "Infrastructure:BatcherReplicas=2", "Infrastructure:CompactorReplicas=3");
 
         var batcher = builder.Resources.Single(r => r.Name == "batcher");
+        var compactor = builder.Resources.Single(r => r.Name == "compactor");
 
         Assert.Equal(2, batcher.Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+        Assert.Equal(3, compactor.Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
     }
 
     [Fact]
