@@ -41,6 +41,12 @@ public sealed record BlockBuildOptions
     /// 85% of the speed (docs/performance-compaction.md).
     /// </summary>
     public System.IO.Compression.CompressionLevel Compression { get; init; } = System.IO.Compression.CompressionLevel.Fastest;
+
+    /// <summary>
+    /// Spans the block will about hold, when known (compaction knows its sources' counts): its rows are allocated
+    /// once at that size rather than grown by doubling, which left every smaller size behind in the array pool.
+    /// </summary>
+    public int ExpectedSpans { get; init; }
 }
 
 /// <summary>Accumulates one tenant's spans, then encodes them as a block.</summary>

@@ -39,6 +39,8 @@ public sealed record CompactionResult(
 /// </summary>
 public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOptions, TimeProvider time)
 {
+    private const long MaxExpectedSpans = 1 << 21;
+
     public async Task<CompactionResult> CompactAsync(string tenant, IReadOnlyList<string> sourceIds, CancellationToken cancellationToken)
     {
         TenantId.Validate(tenant);
@@ -75,8 +77,10 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
             }
         }
 
-        var builder = BlockEncodings.Current.CreateBuilder(tenant, buildOptions);
-        var seen = new HashSet<(UInt128, ulong)>();
+        // The sources' meta.json counts size the rows up front; capped, as a count that lies must not allocate gigabytes.
+        var spans = (int)Math.Clamp(sources.Sum(s => s.SpanCount), 0, MaxExpectedSpans);
+        var builder = BlockEncodings.Current.CreateBuilder(tenant, buildOptions with { ExpectedSpans = spans });
+        var seen = new HashSet<(UInt128, ulong)>(spans);
         long read = 0, duplicates = 0;
         foreach (var source in sources)
         {

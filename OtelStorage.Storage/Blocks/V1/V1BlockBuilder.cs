@@ -52,6 +52,10 @@ internal sealed class V1BlockBuilder : IBlockBuilder
         Tenant = TenantId.Validate(tenant);
         _options = options;
         _strings = new BlockStrings(_arena);
+        if (options.ExpectedSpans > 0)
+        {
+            _rows = RowPool.Rent(options.ExpectedSpans);
+        }
     }
 
     public string Tenant { get; }
