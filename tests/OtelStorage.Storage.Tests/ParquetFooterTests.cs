@@ -52,6 +52,28 @@ public sealed class ParquetFooterTests : IDisposable
     }
 
     [Fact]
+    public async Task RowGroupByteRangesAreThoseParquetNetReadsFromTheWholeFooter()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (data, index) = await WriteAsync(ct);
+        await using var reader = await ParquetReader.CreateAsync(new MemoryStream(data), cancellationToken: ct);
+        var metadata = reader.Metadata!;
+
+        Assert.Equal(metadata.RowGroups.Count, index.Footer.RowGroupCount);
+        for (var g = 0; g < metadata.RowGroups.Count; g++)
+        {
+            var columns = metadata.RowGroups[g].Columns.Select(c => c.MetaData!).ToList();
+            // A column chunk starts at its dictionary page when it has one, else at its first data page.
+            var starts = columns.Select(m => m.DictionaryPageOffset is long d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset).ToList();
+            var first = starts.Min();
+            var end = columns.Select((m, i) => starts[i] + m.TotalCompressedSize).Max();
+
+            Assert.Equal((first, end - first), index.Footer.ByteRange(g));
+            Assert.Equal((first, (int)(end - first)), (index.RowGroups[g].Offset, index.RowGroups[g].Length));
+        }
+    }
+
+    [Fact]
     public async Task AFooterCutShortOrCorruptedIsInvalidData()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -19,15 +19,22 @@ internal sealed class ParquetFooter
     private const byte Struct = 12;
     private const int NumRowsField = 3;
     private const int RowGroupsField = 4;
+
+    // RowGroup.columns, ColumnChunk.meta_data, and ColumnMetaData's sizes and offsets (parquet.thrift).
+    private const int ColumnsField = 1;
+    private const int ColumnMetaDataField = 3;
+    private const int TotalCompressedSizeField = 7;
+    private const int DataPageOffsetField = 9;
+    private const int DictionaryPageOffsetField = 11;
     private const int MaxDepth = 32;
 
     private static ReadOnlySpan<byte> Magic => "PAR1"u8;
 
     private readonly ReadOnlyMemory<byte> _metadata;
     private readonly (short Id, byte Type, int Start, int End)[] _fields;
-    private readonly (int Start, int End, long Rows)[] _rowGroups;
+    private readonly (int Start, int End, long Rows, long DataStart, long DataEnd)[] _rowGroups;
 
-    private ParquetFooter(ReadOnlyMemory<byte> metadata, (short, byte, int, int)[] fields, (int, int, long)[] rowGroups)
+    private ParquetFooter(ReadOnlyMemory<byte> metadata, (short, byte, int, int)[] fields, (int, int, long, long, long)[] rowGroups)
     {
         _metadata = metadata;
         _fields = fields;
@@ -35,6 +42,10 @@ internal sealed class ParquetFooter
     }
 
     public int RowGroupCount => _rowGroups.Length;
+
+    /// <summary>Where row group <paramref name="rowGroup"/>'s column chunks lie in the data object: from its first page (dictionary or data) to the end of its last chunk.</summary>
+    public (long Offset, long Length) ByteRange(int rowGroup) =>
+        (_rowGroups[rowGroup].DataStart, _rowGroups[rowGroup].DataEnd - _rowGroups[rowGroup].DataStart);
 
     /// <summary>Splits <paramref name="footer"/>: the last bytes of a Parquet file (metadata, its int32 length, "PAR1").</summary>
     public static ParquetFooter Parse(ReadOnlyMemory<byte> footer)
@@ -54,7 +65,7 @@ internal sealed class ParquetFooter
         var metadata = footer.Slice(bytes.Length - 8 - length, length);
         var reader = new CompactReader(metadata.Span);
         var fields = new List<(short, byte, int, int)>();
-        (int, int, long)[] rowGroups = [];
+        (int, int, long, long, long)[] rowGroups = [];
         short id = 0;
         while (reader.ReadFieldHeader(ref id) is var type && type != 0)
         {
@@ -110,7 +121,7 @@ internal sealed class ParquetFooter
         return output.WrittenSpan.ToArray();
     }
 
-    private static (int, int, long)[] ReadRowGroups(ref CompactReader reader)
+    private static (int, int, long, long, long)[] ReadRowGroups(ref CompactReader reader)
     {
         var (count, elementType) = reader.ReadListHeader();
         if (elementType != Struct)
@@ -118,11 +129,11 @@ internal sealed class ParquetFooter
             throw new InvalidDataException($"Parquet footer's row_groups hold Thrift type {elementType}, not structs");
         }
 
-        var groups = new (int, int, long)[count];
+        var groups = new (int, int, long, long, long)[count];
         for (var i = 0; i < count; i++)
         {
             var start = reader.Position;
-            long rows = -1;
+            long rows = -1, dataStart = long.MaxValue, dataEnd = 0;
             short id = 0;
             while (reader.ReadFieldHeader(ref id) is var type && type != 0)
             {
@@ -130,16 +141,79 @@ internal sealed class ParquetFooter
                 {
                     rows = reader.ReadZigZag();
                 }
+                else if (id == ColumnsField && type == List)
+                {
+                    ReadColumnChunks(ref reader, ref dataStart, ref dataEnd);
+                }
                 else
                 {
                     reader.Skip(type, MaxDepth - 1);
                 }
             }
 
-            groups[i] = (start, reader.Position, rows >= 0 ? rows : throw new InvalidDataException($"Parquet footer's row group {i} has no num_rows"));
+            if (rows < 0 || dataEnd == 0)
+            {
+                throw new InvalidDataException($"Parquet footer's row group {i} has no num_rows or no column chunk metadata");
+            }
+
+            groups[i] = (start, reader.Position, rows, dataStart, dataEnd);
         }
 
         return groups;
+    }
+
+    /// <summary>Widens [<paramref name="dataStart"/>, <paramref name="dataEnd"/>) over a row group's ColumnChunks, from their ColumnMetaData.</summary>
+    private static void ReadColumnChunks(ref CompactReader reader, ref long dataStart, ref long dataEnd)
+    {
+        var (count, elementType) = reader.ReadListHeader();
+        if (elementType != Struct)
+        {
+            throw new InvalidDataException($"Parquet footer's columns hold Thrift type {elementType}, not structs");
+        }
+
+        for (var c = 0; c < count; c++)
+        {
+            short id = 0;
+            while (reader.ReadFieldHeader(ref id) is var type && type != 0)
+            {
+                if (id != ColumnMetaDataField || type != Struct)
+                {
+                    reader.Skip(type, MaxDepth - 2);
+                    continue;
+                }
+
+                long compressed = -1, dataPage = -1, dictionaryPage = -1;
+                short field = 0;
+                while (reader.ReadFieldHeader(ref field) is var fieldType && fieldType != 0)
+                {
+                    switch (field)
+                    {
+                        case TotalCompressedSizeField when fieldType == I64:
+                            compressed = reader.ReadZigZag();
+                            break;
+                        case DataPageOffsetField when fieldType == I64:
+                            dataPage = reader.ReadZigZag();
+                            break;
+                        case DictionaryPageOffsetField when fieldType == I64:
+                            dictionaryPage = reader.ReadZigZag();
+                            break;
+                        default:
+                            reader.Skip(fieldType, MaxDepth - 3);
+                            break;
+                    }
+                }
+
+                if (compressed < 0 || dataPage < 0)
+                {
+                    throw new InvalidDataException("Parquet footer's column chunk has no total_compressed_size or data_page_offset");
+                }
+
+                // As Parquet readers do: the chunk starts at its dictionary page when it has one before its data pages.
+                var first = dictionaryPage > 0 && dictionaryPage < dataPage ? dictionaryPage : dataPage;
+                dataStart = Math.Min(dataStart, first);
+                dataEnd = Math.Max(dataEnd, first + compressed);
+            }
+        }
     }
 
     private static void WriteFieldHeader(ArrayBufferWriter<byte> output, short id, byte type, ref short last)
