@@ -105,6 +105,19 @@ public sealed class AppHostModelTests
         Assert.Equal(3, compactor.Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
     }
 
+    [Theory]
+    [InlineData("batcher")]
+    [InlineData("compactor")]
+    public async Task ParquetEncodingServicesReturnFreedNativeMemory(string service)
+    {
+        await using var builder = await CreateAsync("Infrastructure:Mode=Local");
+
+        var environment = await EnvironmentAsync(builder.Resources.Single(r => r.Name == service));
+
+        Assert.Equal("2", environment["MALLOC_ARENA_MAX"]);
+        Assert.Equal("0", environment["MIMALLOC_PURGE_DELAY"]);
+    }
+
     [Fact]
     public async Task HealthApiCanDiscoverTheOtherServices()
     {
