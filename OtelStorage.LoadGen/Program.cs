@@ -13,7 +13,11 @@ var duration = new Option<string?>("--duration", "-d") { Description = "how long
 var spans = new Option<long?>("--spans", "-n") { Description = "how many spans to send" };
 var concurrency = new Option<int>("--concurrency", "-c") { Description = "requests in flight", DefaultValueFactory = _ => 4 };
 var batchSize = new Option<int>("--batch-size", "-b") { Description = "spans per export request", DefaultValueFactory = _ => 512 };
-var seed = new Option<int>("--seed") { Description = "seed of the realistic data set and of the IDs (same seed, same spans)", DefaultValueFactory = _ => 42 };
+var seed = new Option<int>("--seed") { Description = "seed of the realistic data set (same seed, same span contents)", DefaultValueFactory = _ => 42 };
+var idSeed = new Option<int?>("--id-seed")
+{
+    Description = "seed of the trace and span IDs; by default a fresh one per run (printed), so a run never shares IDs with the data an earlier run left in the store. Give the printed value to repeat a run exactly",
+};
 var templateSpans = new Option<long>("--template-spans")
 {
     Description = "spans in the request template pool, generated before sending starts; each send patches a copy with fresh IDs and current timestamps",
@@ -30,12 +34,12 @@ var tenant = new Option<string>("--tenant") { Description = "X-Scope-OrgID", Def
 var apiKey = new Option<string?>("--api-key") { Description = "sent as X-API-Key" };
 var verify = new Option<bool>("--verify") { Description = "afterwards, read every acknowledged span back from Query.Api; any missing fails the run" };
 var queryUrl = new Option<string>("--query-url") { Description = "Query.Api base address", DefaultValueFactory = _ => "http://localhost:16686/" };
-var verifyTimeout = new Option<string>("--verify-timeout") { Description = "how long to wait for spans to become queryable", DefaultValueFactory = _ => "60s" };
+var verifyTimeout = new Option<string>("--verify-timeout") { Description = "how long spans may take to become queryable: incomplete traces are asked again until then, and once more after it", DefaultValueFactory = _ => "60s" };
 var json = new Option<FileInfo?>("--json") { Description = "also write the summary as JSON to this file" };
 
 var root = new RootCommand("OtelStorage example client and load generator: sends realistic traces over OTLP and checks they are stored.")
 {
-    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, templateSpans, tenant, apiKey, verify, queryUrl, verifyTimeout, json,
+    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, idSeed, templateSpans, tenant, apiKey, verify, queryUrl, verifyTimeout, json,
 };
 
 var measureSpans = new Option<long>("--spans", "-n") { Description = "spans through each path", DefaultValueFactory = _ => 2_000_000 };
@@ -68,6 +72,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Concurrency = parse.GetValue(concurrency),
         BatchSize = parse.GetValue(batchSize),
         Seed = parse.GetValue(seed),
+        IdSeed = parse.GetValue(idSeed) ?? Random.Shared.Next(),
         TemplateSpans = parse.GetValue(templateSpans),
         Tenant = parse.GetValue(tenant)!,
         ApiKey = parse.GetValue(apiKey),
@@ -79,9 +84,9 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     var generating = Stopwatch.StartNew();
-    var templates = RequestTemplatePool.Generate(options.Seed, options.BatchSize, options.TemplatePoolSpans());
+    var templates = RequestTemplatePool.Generate(options.Seed, options.IdSeed, options.BatchSize, options.TemplatePoolSpans());
     await Console.Error.WriteLineAsync($"generated {templates.Templates.Count:N0} request templates ({templates.SpanCount:N0} spans, {templates.ByteCount / 1e6:N0} MB) in {generating.Elapsed.TotalSeconds:F1} s");
-    await Console.Error.WriteLineAsync($"sending to {options.Endpoint} over {otlpProtocol.Name()}, {options.Concurrency} in flight, {options.BatchSize} spans per request, seed {options.Seed}");
+    await Console.Error.WriteLineAsync($"sending to {options.Endpoint} over {otlpProtocol.Name()}, {options.Concurrency} in flight, {options.BatchSize} spans per request, seed {options.Seed}, id seed {options.IdSeed}");
     using var sender = OtlpSender.Create(options.Protocol, options.Endpoint, options.Headers(), options.Timeout);
     var runner = new LoadRunner(options, sender, templates);
     using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

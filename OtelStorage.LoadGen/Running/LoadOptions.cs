@@ -23,8 +23,14 @@ public sealed record LoadOptions
     /// <summary>Spans per export request (whole traces, so requests hold about this many).</summary>
     public int BatchSize { get; init; } = 512;
 
-    /// <summary>Seeds the data set and the IDs of every send: the same seed sends the same spans.</summary>
+    /// <summary>Seeds the data set: the same seed sends spans of the same contents.</summary>
     public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Seeds the trace and span IDs of every send. Runs that share it send the same IDs, so verification of one would
+    /// count the other's stored spans as its own: the command line draws a fresh one per run unless given.
+    /// </summary>
+    public int IdSeed { get; init; } = 42;
 
     /// <summary>
     /// Spans in the request template pool. A million spans (about 300 MB) keeps repetition from flattering block

@@ -20,7 +20,7 @@ public static class RequestCost
     public static IReadOnlyList<RequestCostFigure> Measure(int seed, int spansPerRequest, long templateSpans, long spans)
     {
         var started = LoadRunner.ProcessCpuTime();
-        var pool = RequestTemplatePool.Generate(seed, spansPerRequest, Math.Min(templateSpans, spans));
+        var pool = RequestTemplatePool.Generate(seed, seed, spansPerRequest, Math.Min(templateSpans, spans));
         return
         [
             new("template pool, generated once per run", pool.SpanCount, LoadRunner.ProcessCpuTime() - started),

@@ -72,6 +72,11 @@ public sealed record RunSummary(
         {
             output.WriteLine(string.Create(c, $"verified traces     {v.Traces,14:N0}"));
             output.WriteLine(string.Create(c, $"verified spans      {v.FoundSpans,14:N0} of {v.ExpectedSpans:N0} acknowledged  missing {v.MissingSpans:N0}  duplicates {v.DuplicateSpans:N0}  unexpected {v.UnexpectedSpans:N0}  after {v.TimeToComplete.TotalSeconds:F1} s"));
+            output.WriteLine(string.Create(c, $"  traces complete only when asked again (not yet queryable at the first check) {v.LateTraces:N0}"));
+            foreach (var m in v.Missing)
+            {
+                output.WriteLine(string.Create(c, $"  missing trace {m.TraceId} span {m.SpanId}"));
+            }
         }
 
         output.WriteLine(Succeeded ? "result: OK" : "result: FAILED");

@@ -32,14 +32,15 @@ public sealed class RequestTemplatePool
 
     /// <summary>
     /// Templates holding <paramref name="spans"/> spans (whole traces) in requests of about
-    /// <paramref name="spansPerRequest"/>. The seed fixes the data and the IDs of every later send.
+    /// <paramref name="spansPerRequest"/>. <paramref name="seed"/> fixes the data, <paramref name="idSeed"/> the IDs of
+    /// every later send.
     /// </summary>
-    public static RequestTemplatePool Generate(int seed, int spansPerRequest, long spans)
+    public static RequestTemplatePool Generate(int seed, int idSeed, int spansPerRequest, long spans)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(spans, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(spansPerRequest, 1);
         var templates = new RealisticSpanGenerator(seed).Requests(spans, spansPerRequest).Select(RequestTemplate.From);
-        return new RequestTemplatePool(templates, new UniqueIds(seed));
+        return new RequestTemplatePool(templates, new UniqueIds(idSeed));
     }
 
     /// <summary>The next template, patched with fresh IDs and its earliest start at <paramref name="nowUnixNano"/>.</summary>

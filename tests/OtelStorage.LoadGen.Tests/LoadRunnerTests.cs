@@ -43,7 +43,7 @@ public sealed class LoadRunnerTests
     }
 
     private static LoadRunner Runner(LoadOptions options, OtlpSender sender) =>
-        new(options, sender, RequestTemplatePool.Generate(options.Seed, options.BatchSize, options.TemplatePoolSpans()));
+        new(options, sender, RequestTemplatePool.Generate(options.Seed, options.IdSeed, options.BatchSize, options.TemplatePoolSpans()));
 
     private static List<(string TraceId, ulong SpanId)> Ids(AcknowledgedSpans acknowledged) =>
         [.. acknowledged.ByTrace.SelectMany(t => t.Value.Select(span => (t.Key, span))).Order()];
@@ -78,6 +78,20 @@ public sealed class LoadRunnerTests
         Assert.Equal(runner.Statistics.SpansAcknowledged, sent.Count);
         Assert.Equal(sent, Ids(runner.Acknowledged));
         Assert.Equal(sent.Count, sent.Select(s => s.SpanId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task RunsWithTheSameDataSeedButAnotherIdSeedShareNoId()
+    {
+        using var first = new ScriptedSender();
+        using var second = new ScriptedSender();
+        var options = new LoadOptions { TotalSpans = 3_000, BatchSize = 256, TrackAcknowledged = true, Seed = 7 };
+
+        await Runner(options with { IdSeed = 1 }, first).RunAsync(TestContext.Current.CancellationToken);
+        await Runner(options with { IdSeed = 2 }, second).RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.Empty(first.AcknowledgedIds.Select(i => i.TraceId).Intersect(second.AcknowledgedIds.Select(i => i.TraceId)));
+        Assert.Empty(first.AcknowledgedIds.Select(i => i.SpanId).Intersect(second.AcknowledgedIds.Select(i => i.SpanId)));
     }
 
     [Fact]

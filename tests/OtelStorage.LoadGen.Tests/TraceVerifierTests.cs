@@ -6,14 +6,22 @@ namespace OtelStorage.LoadGen.Tests;
 public sealed class TraceVerifierTests
 {
     /// <summary>A trace store that answers from a table, and can make a trace appear only after some reads.</summary>
-    private sealed class TableTraceSource(Dictionary<string, ulong[]> traces, int readsBeforeVisible = 0) : ITraceSource
+    /// <param name="traces">What the store holds.</param>
+    /// <param name="readsBeforeVisible">Reads answered "unknown trace" first, as before a block is written.</param>
+    /// <param name="readTime">How long each read takes, to make one pass over the traces outlast the timeout.</param>
+    private sealed class TableTraceSource(Dictionary<string, ulong[]> traces, int readsBeforeVisible = 0, TimeSpan readTime = default) : ITraceSource
     {
         private int _reads;
 
-        public Task<IReadOnlyList<ulong>?> GetSpanIdsAsync(string traceIdHex, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<ulong>?> GetSpanIdsAsync(string traceIdHex, CancellationToken cancellationToken)
         {
             var visible = Interlocked.Increment(ref _reads) > readsBeforeVisible;
-            return Task.FromResult<IReadOnlyList<ulong>?>(visible && traces.TryGetValue(traceIdHex, out var ids) ? ids : null);
+            if (readTime > TimeSpan.Zero)
+            {
+                await Task.Delay(readTime, cancellationToken);
+            }
+
+            return visible && traces.TryGetValue(traceIdHex, out var ids) ? ids : null;
         }
     }
 
@@ -50,6 +58,10 @@ public sealed class TraceVerifierTests
         Assert.Equal(5, result.ExpectedSpans);
         Assert.Equal(2, result.FoundSpans);
         Assert.Equal(3, result.MissingSpans);
+        // Each missing span is named, so a failed run says which lookups to replay.
+        Assert.Equal(3, result.Missing.Count);
+        Assert.Contains(new MissingSpan("0af7651916cd43dd8448eb211c80319c", "0000000000000002"), result.Missing);
+        Assert.Equal(2, result.Missing.Count(m => m.TraceId != "0af7651916cd43dd8448eb211c80319c"));
     }
 
     [Fact]
@@ -84,5 +96,24 @@ public sealed class TraceVerifierTests
 
         Assert.True(result.Passed);
         Assert.True(result.TimeToComplete >= TraceVerifier.PollInterval);
+    }
+
+    [Fact]
+    public async Task ATraceNotYetVisibleAtItsFirstCheckIsAskedAgainWhenThePassOutlastsTheTimeout()
+    {
+        // One read at a time, each slower than the whole timeout: the first pass ends after the deadline.
+        var source = new TableTraceSource(
+            new()
+            {
+                ["0af7651916cd43dd8448eb211c80319c"] = [1, 2, 3],
+                ["4bf92f3577b34da6a3ce929d0e0e4736"] = [10, 11],
+            },
+            readsBeforeVisible: 1,
+            readTime: TimeSpan.FromMilliseconds(200));
+
+        var result = await new TraceVerifier(source, concurrency: 1).VerifyAsync(Expected, TimeSpan.FromMilliseconds(50), null, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Passed, $"missing {result.MissingSpans}");
+        Assert.Equal(1, result.LateTraces);
     }
 }

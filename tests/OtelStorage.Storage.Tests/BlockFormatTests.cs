@@ -154,6 +154,26 @@ public sealed class BlockFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryTraceIsFoundWholeWhenItsSpansCrossSeveralRowGroups()
+    {
+        // Row groups of three spans: most traces cross two or more groups, so every lookup reads several groups
+        // through the footer subset, and every boundary inside a trace is exercised.
+        var requests = new RealisticSpanGenerator(seed: 11).Requests(3_000, 500).ToList();
+        var expected = requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans)
+            .GroupBy(s => s.TraceId)
+            .ToDictionary(t => t.Key, t => t.Select(s => s.SpanId.ToBase64()).Order(StringComparer.Ordinal).ToList());
+        var meta = await TestData.WriteBlockAsync(_store, "t1", requests, new BlockBuildOptions { RowGroupSpans = 3 });
+        var index = await _store.ReadIndexAsync(meta, TestContext.Current.CancellationToken);
+        Assert.Contains(expected.Values, spans => spans.Count > 6);
+
+        foreach (var (traceId, spanIds) in expected)
+        {
+            var found = await _store.FindTraceAsync(meta, index, traceId.Memory, TestContext.Current.CancellationToken);
+            Assert.Equal(spanIds, found.Select(s => s.Span.SpanId.ToBase64()).Order(StringComparer.Ordinal).ToList());
+        }
+    }
+
+    [Fact]
     public async Task SpansWithLargeAttributesGetRowGroupsBoundedByBytesAndAreStillFoundById()
     {
         var requests = new RealisticSpanGenerator(seed: 6).Requests(3_000, 500).ToList();
