@@ -79,6 +79,39 @@ public sealed record RunSummary(
             }
         }
 
-        output.WriteLine(Succeeded ? "result: OK" : "result: FAILED");
+        output.WriteLine(Succeeded ? "result: OK" : "result: FAILED (" + string.Join(", ", FailureReasons()) + ")");
+    }
+
+    /// <summary>Why the run failed, so that a refused request (which clients retry) is told apart from a lost span.</summary>
+    private IEnumerable<string> FailureReasons()
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (FailedRequests > 0)
+        {
+            yield return string.Create(c, $"{FailedRequests:N0} requests failed");
+        }
+
+        if (SpansRejected > 0)
+        {
+            yield return string.Create(c, $"{SpansRejected:N0} spans rejected");
+        }
+
+        if (Verification is { } v)
+        {
+            if (v.MissingSpans > 0)
+            {
+                yield return string.Create(c, $"{v.MissingSpans:N0} acknowledged spans missing");
+            }
+
+            if (v.DuplicateSpans > 0)
+            {
+                yield return string.Create(c, $"{v.DuplicateSpans:N0} duplicates");
+            }
+
+            if (v.UnexpectedSpans > 0)
+            {
+                yield return string.Create(c, $"{v.UnexpectedSpans:N0} unexpected spans");
+            }
+        }
     }
 }

@@ -107,6 +107,11 @@ public sealed class LoadRunnerTests
         Assert.Equal(runner.Statistics.FailedRequests, runner.Statistics.ErrorsByKind["http 503"]);
         Assert.Equal(runner.Statistics.SpansAcknowledged, runner.Acknowledged.SpanCount);
         Assert.True(runner.Acknowledged.SpanCount < 4_000);
+
+        // The result line says the run failed on refused requests, not on lost spans.
+        var text = new StringWriter();
+        RunSummary.From(runner, new LoadOptions(), verification: null).WriteText(text);
+        Assert.Contains($"result: FAILED ({runner.Statistics.FailedRequests:N0} requests failed)", text.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

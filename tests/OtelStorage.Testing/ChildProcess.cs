@@ -83,6 +83,20 @@ public sealed class ChildProcess : IDisposable
     /// <summary>SIGCONT of the process and every descendant.</summary>
     public void ResumeTree() => SignalTree("CONT");
 
+    /// <summary>The process and every descendant, parents first.</summary>
+    public IReadOnlyList<int> TreeIds()
+    {
+        var pids = new List<int> { _process.Id };
+        for (var i = 0; i < pids.Count; i++)
+        {
+            using var ps = Process.Start(new ProcessStartInfo("ps", ["-o", "pid=", "--ppid", pids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
+            pids.AddRange(ps.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
+            ps.WaitForExit();
+        }
+
+        return pids;
+    }
+
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     public void Dispose()
@@ -112,15 +126,7 @@ public sealed class ChildProcess : IDisposable
 
     private void SignalTree(string signal)
     {
-        var pids = new List<int> { _process.Id };
-        for (var i = 0; i < pids.Count; i++)
-        {
-            using var ps = Process.Start(new ProcessStartInfo("ps", ["-o", "pid=", "--ppid", pids[i].ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!;
-            pids.AddRange(ps.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
-            ps.WaitForExit();
-        }
-
-        using var kill = Process.Start("kill", ["-" + signal, .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        using var kill = Process.Start("kill", ["-" + signal, .. TreeIds().Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         kill.WaitForExit();
     }
 

@@ -4,10 +4,13 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 
 namespace OtelStorage.Chaos.Tests.Load;
 
-/// <summary>Every (traceId, spanId) the server acknowledged with success, by trace (hex trace ID).</summary>
+/// <summary>
+/// Every (traceId, spanId) the server acknowledged with success, by trace (hex trace ID), with the number of the
+/// request that carried it, so that a lost span can be traced to its request's times.
+/// </summary>
 public sealed class AcknowledgedSpans
 {
-    private readonly ConcurrentDictionary<string, HashSet<ulong>> _byTrace = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Dictionary<ulong, int>> _byTrace = new(StringComparer.Ordinal);
     private long _count;
 
     /// <summary>Distinct acknowledged spans.</summary>
@@ -15,8 +18,8 @@ public sealed class AcknowledgedSpans
 
     public int TraceCount => _byTrace.Count;
 
-    /// <summary>Records every span of a request the server accepted in full.</summary>
-    public void Add(ExportTraceServiceRequest request)
+    /// <summary>Records every span of a request the server accepted, as carried by request <paramref name="number"/>.</summary>
+    public void Add(ExportTraceServiceRequest request, int number = 0)
     {
         foreach (var resourceSpans in request.ResourceSpans)
         {
@@ -27,7 +30,7 @@ public sealed class AcknowledgedSpans
                     var spans = _byTrace.GetOrAdd(Convert.ToHexStringLower(span.TraceId.Span), _ => []);
                     lock (spans)
                     {
-                        if (spans.Add(BinaryPrimitives.ReadUInt64BigEndian(span.SpanId.Span)))
+                        if (spans.TryAdd(BinaryPrimitives.ReadUInt64BigEndian(span.SpanId.Span), number))
                         {
                             Interlocked.Increment(ref _count);
                         }
@@ -45,6 +48,20 @@ public sealed class AcknowledgedSpans
         return spans.Snapshot();
     }
 
+    /// <summary>The number of the request that acknowledged the span, or null.</summary>
+    public int? RequestOf(string traceId, ulong spanId)
+    {
+        if (!_byTrace.TryGetValue(traceId, out var spans))
+        {
+            return null;
+        }
+
+        lock (spans)
+        {
+            return spans.TryGetValue(spanId, out var number) ? number : null;
+        }
+    }
+
     /// <summary>A copy of what is acknowledged now.</summary>
     public Dictionary<string, ulong[]> Snapshot()
     {
@@ -53,7 +70,7 @@ public sealed class AcknowledgedSpans
         {
             lock (spans)
             {
-                copy[traceId] = [.. spans];
+                copy[traceId] = [.. spans.Keys];
             }
         }
 

@@ -32,7 +32,16 @@ public sealed record LoadDriverOptions
 
     /// <summary>The driver stops generating after this long, whatever the scenario does.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Whether a partial success acknowledges the spans the server's validation keeps. When false, only spans of
+    /// requests accepted in full count as acknowledged; partial successes are still counted.
+    /// </summary>
+    public bool AcknowledgePartialSuccess { get; init; } = true;
 }
+
+/// <summary>One request the server accepted: when it was first sent, when the success came, after how many attempts.</summary>
+public sealed record AcknowledgedRequest(int Number, int Spans, DateTimeOffset FirstSent, DateTimeOffset Answered, int Attempts);
 
 /// <summary>
 /// Sustained OTLP/gRPC load (the official protocol, over Grpc.Net.Client and the generated OTLP types) that records
@@ -46,7 +55,8 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(1);
     private readonly GrpcChannel _channel;
     private readonly TraceService.TraceServiceClient _client;
-    private readonly SpanWorkload _workload;
+    private readonly IExportWorkload _workload;
+    private readonly ConcurrentDictionary<int, AcknowledgedRequest> _acknowledgedRequests = new();
     private readonly LoadDriverOptions _options;
     private readonly Channel<ExportTraceServiceRequest> _requests;
     private readonly CancellationTokenSource _stopGenerating = new();
@@ -54,6 +64,8 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _outcomes = new(StringComparer.Ordinal);
     private readonly List<(long Mark, TaskCompletionSource<(long Answered, ExportTraceServiceRequest Request)> Done)> _successWaiters = [];
     private readonly Stopwatch _running = new();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource? _resumed;
     private Task? _producer;
     private Task[] _workers = [];
     private long _requestsAcknowledged;
@@ -61,7 +73,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     private long _spansAbandoned;
     private long _partialSuccesses;
 
-    public OtlpLoadDriver(Uri grpcEndpoint, SpanWorkload workload, LoadDriverOptions options)
+    public OtlpLoadDriver(Uri grpcEndpoint, IExportWorkload workload, LoadDriverOptions options)
     {
         _channel = GrpcChannel.ForAddress(grpcEndpoint, new GrpcChannelOptions
         {
@@ -98,11 +110,42 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
 
     public long Outcome(string name) => _outcomes.GetValueOrDefault(name);
 
+    /// <summary>Which acknowledged request carried the span, and when it was sent and acknowledged; for failure messages.</summary>
+    public string DescribeSpan(string traceId, ulong spanId) =>
+        Acknowledged.RequestOf(traceId, spanId) is { } number && _acknowledgedRequests.TryGetValue(number, out var r)
+            ? $"request #{r.Number} ({r.Spans} spans), first sent {r.FirstSent:HH:mm:ss.fff}, acknowledged {r.Answered:HH:mm:ss.fff} after {r.Attempts} attempt(s)"
+            : "not acknowledged";
+
     public void Start()
     {
         _running.Start();
         _producer = Task.Run(ProduceAsync);
         _workers = [.. Enumerable.Range(0, _options.Concurrency).Select(_ => Task.Run(SendAsync))];
+    }
+
+    /// <summary>
+    /// Stops generating new requests until <see cref="Resume"/>; requests already generated are still sent (and
+    /// retried). For checks that must not compete with the load for the machine.
+    /// </summary>
+    public void Pause()
+    {
+        lock (_gate)
+        {
+            _resumed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Generates again after <see cref="Pause"/>, at the rate, without a burst to catch up.</summary>
+    public void Resume()
+    {
+        TaskCompletionSource? resumed;
+        lock (_gate)
+        {
+            resumed = _resumed;
+            _resumed = null;
+        }
+
+        resumed?.TrySetResult();
     }
 
     /// <summary>
@@ -213,12 +256,23 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
 
     private async Task ProduceAsync()
     {
-        var interval = TimeSpan.FromSeconds(_workload.SpansPerRequest / _options.SpansPerSecond);
         var due = TimeSpan.Zero;
         try
         {
             while (_workload.SpansGenerated < _options.MaxSpans && _running.Elapsed < _options.MaxDuration)
             {
+                Task? paused;
+                lock (_gate)
+                {
+                    paused = _resumed?.Task;
+                }
+
+                if (paused is not null)
+                {
+                    await paused.WaitAsync(_stopGenerating.Token);
+                    due = _running.Elapsed;
+                }
+
                 var wait = due - _running.Elapsed;
                 if (wait > TimeSpan.Zero)
                 {
@@ -230,8 +284,10 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
                     due = _running.Elapsed;
                 }
 
+                // Paced by the spans each request holds: realistic requests carry whole traces, so their sizes vary.
+                var generated = _workload.SpansGenerated;
                 await _requests.Writer.WriteAsync(_workload.NextRequest(), _stopGenerating.Token);
-                due += interval;
+                due += TimeSpan.FromSeconds((_workload.SpansGenerated - generated) / _options.SpansPerSecond);
             }
         }
         catch (OperationCanceledException) when (_stopGenerating.IsCancellationRequested)
@@ -254,6 +310,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     private async Task SendWithRetriesAsync(ExportTraceServiceRequest request)
     {
         var first = Stopwatch.GetTimestamp();
+        var firstSent = DateTimeOffset.Now;
         for (var attempt = 0; ; attempt++)
         {
             if (_abort.IsCancellationRequested)
@@ -268,16 +325,17 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
             {
                 var response = await _client.ExportAsync(request, deadline: DateTime.UtcNow + _options.AttemptTimeout, cancellationToken: _abort.Token);
                 Count("OK");
+                var number = (int)Interlocked.Increment(ref _requestsAcknowledged);
+                _acknowledgedRequests[number] = new AcknowledgedRequest(number, request.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count)), firstSent, DateTimeOffset.Now, attempt + 1);
                 if (response.PartialSuccess is { RejectedSpans: > 0 } partial)
                 {
-                    AcknowledgePartially(request, partial.RejectedSpans);
+                    AcknowledgePartially(request, partial.RejectedSpans, number);
                 }
                 else
                 {
-                    Acknowledged.Add(request);
+                    Acknowledged.Add(request, number);
                 }
 
-                Interlocked.Increment(ref _requestsAcknowledged);
                 Succeeded(started, Stopwatch.GetTimestamp(), request);
                 return;
             }
@@ -312,14 +370,19 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     }
 
     /// <summary>The spans a partial success kept are those the server's validation keeps; checked against its count.</summary>
-    private void AcknowledgePartially(ExportTraceServiceRequest request, long rejected)
+    private void AcknowledgePartially(ExportTraceServiceRequest request, long rejected, int number)
     {
         Interlocked.Increment(ref _partialSuccesses);
+        if (!_options.AcknowledgePartialSuccess)
+        {
+            return;
+        }
+
         var kept = request.Clone();
         var validation = SpanValidator.RemoveInvalidSpans(kept);
         if (validation.RejectedSpans == rejected)
         {
-            Acknowledged.Add(kept);
+            Acknowledged.Add(kept, number);
         }
         else
         {

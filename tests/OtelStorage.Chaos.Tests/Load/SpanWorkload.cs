@@ -13,7 +13,7 @@ namespace OtelStorage.Chaos.Tests.Load;
 /// is replaced by a new one once it has <c>spansPerTrace</c> spans. Few traces with many spans keep verification
 /// (one Query.Api lookup per trace) cheap. Span IDs are unique over the run. Not thread-safe: one producer calls it.
 /// </summary>
-public sealed class SpanWorkload
+public sealed class SpanWorkload : IExportWorkload
 {
     private static readonly string[] Operations = ["GET /api/orders", "POST /api/cart", "SELECT orders", "publish order.created", "GET /api/stock"];
     private static readonly string[] Services = ["frontend", "orders", "inventory"];

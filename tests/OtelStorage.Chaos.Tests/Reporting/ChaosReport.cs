@@ -56,7 +56,22 @@ public sealed class ChaosReport(string scenario, ChaosSize size)
         TestContext.Current.TestOutputHelper?.WriteLine($"[{Clock()}] {name}: {text}");
     }
 
-    public static void Log(string message) => TestContext.Current.TestOutputHelper?.WriteLine($"[{Clock()}] {message}");
+    /// <summary>To the test output, and to TestResults/chaos-logs/progress.log, which shows a long run's progress while it runs.</summary>
+    public static void Log(string message)
+    {
+        var line = $"[{Clock()}] {message}";
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        try
+        {
+            var folder = Path.Combine(RepositoryPaths.Root, "TestResults", "chaos-logs");
+            Directory.CreateDirectory(folder);
+            File.AppendAllText(Path.Combine(folder, "progress.log"), line + "\n");
+        }
+        catch (IOException)
+        {
+            // Diagnostics only.
+        }
+    }
 
     /// <summary>Appends this scenario's section to the report file, which the first scenario of a run creates.</summary>
     public async Task WriteAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -95,9 +96,7 @@ public abstract class ChaosStack : IAsyncLifetime
     /// <summary>Committed blocks written by compaction, over every tenant: shows that compaction ran under the faults.</summary>
     public async Task<int> CompactedBlocksAsync(CancellationToken cancellationToken)
     {
-        var store = new BlockStore(
-            new S3ObjectStore(Options.Create(new ObjectStoreOptions { Endpoint = Store.Endpoint, Bucket = Store.Bucket, AccessKey = S3rverServer.AccessKey, SecretKey = S3rverServer.SecretKey })),
-            new BlockKeys(new ObjectStoreOptions().Prefix));
+        var store = BlockStore();
         var compacted = 0;
         await foreach (var tenant in store.ListTenantsAsync(cancellationToken))
         {
@@ -105,6 +104,55 @@ public abstract class ChaosStack : IAsyncLifetime
         }
 
         return compacted;
+    }
+
+    /// <summary>
+    /// Where each span is stored: every committed block is read in full, and for each block holding a span, whether
+    /// the block's own trace lookup (index, then row groups) returns it too. This tells a span never written (or
+    /// deleted) from one stored but missed by the read path. Slow: for failure messages only.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string TraceId, ulong SpanId), List<string>>> LocateSpansAsync(
+        IReadOnlyCollection<(string TraceId, ulong SpanId)> spans,
+        CancellationToken cancellationToken)
+    {
+        var found = spans.Distinct().ToDictionary(s => s, _ => new List<string>());
+        var store = BlockStore();
+        await foreach (var tenant in store.ListTenantsAsync(cancellationToken))
+        {
+            await foreach (var meta in store.ListBlocksAsync(tenant, null, cancellationToken))
+            {
+                var here = new List<(string TraceId, ulong SpanId)>();
+                await foreach (var stored in store.ReadAllAsync(meta, cancellationToken))
+                {
+                    var key = (Convert.ToHexStringLower(stored.Span.TraceId.Span), BinaryPrimitives.ReadUInt64BigEndian(stored.Span.SpanId.Span));
+                    if (found.ContainsKey(key))
+                    {
+                        here.Add(key);
+                    }
+                }
+
+                if (here.Count == 0)
+                {
+                    continue;
+                }
+
+                var index = await store.ReadIndexAsync(meta, cancellationToken);
+                foreach (var trace in here.GroupBy(h => h.TraceId, h => h.SpanId))
+                {
+                    var lookedUp = (await store.FindTraceAsync(meta, index, Convert.FromHexString(trace.Key), cancellationToken))
+                        .Select(s => BinaryPrimitives.ReadUInt64BigEndian(s.Span.SpanId.Span))
+                        .ToHashSet();
+                    foreach (var spanId in trace)
+                    {
+                        found[(trace.Key, spanId)].Add(
+                            $"block {tenant}/{meta.BlockId} (level {meta.CompactionLevel}, {meta.SpanCount} spans, {meta.RowGroupCount} row groups, created {meta.CreatedAt:HH:mm:ss.fff}), " +
+                            (lookedUp.Contains(spanId) ? "returned by its trace lookup" : "NOT returned by its trace lookup"));
+                    }
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The last lines each process wrote, for failure messages.</summary>
@@ -161,6 +209,10 @@ public abstract class ChaosStack : IAsyncLifetime
         }
     }
 
+    private BlockStore BlockStore() => new(
+        new S3ObjectStore(Options.Create(new ObjectStoreOptions { Endpoint = Store.Endpoint, Bucket = Store.Bucket, AccessKey = S3rverServer.AccessKey, SecretKey = S3rverServer.SecretKey })),
+        new BlockKeys(new ObjectStoreOptions().Prefix));
+
     private Dictionary<string, string> BatcherSettings(int port, string replica)
     {
         var settings = new Dictionary<string, string>
@@ -209,7 +261,13 @@ public abstract class ChaosStack : IAsyncLifetime
 }
 
 /// <summary>The stack for the fault sequence: the default queue limit (2 GiB) and prefetch.</summary>
-public sealed class FaultStack() : ChaosStack(maxQueueBytes: 2L * 1024 * 1024 * 1024, prefetch: null);
+public sealed class FaultStack() : ChaosStack(maxQueueBytes: DefaultQueueBytes, prefetch: null)
+{
+    public const long DefaultQueueBytes = 2L * 1024 * 1024 * 1024;
+}
+
+/// <summary>The stack for the broker faults under the load generator's workload: as <see cref="FaultStack"/>, with its own data.</summary>
+public sealed class RealisticLoadStack() : ChaosStack(maxQueueBytes: FaultStack.DefaultQueueBytes, prefetch: null);
 
 /// <summary>
 /// The stack for backpressure: a 4 MiB queue, and a prefetch of 20 per replica, so that the backlog waits in the

@@ -19,8 +19,9 @@ namespace OtelStorage.Chaos.Tests.Verification;
 /// <param name="Elapsed">Until every trace was complete, or the deadline.</param>
 /// <param name="Lookups">Trace lookups made.</param>
 /// <param name="FailedLookups">Lookups answered with an error or not at all (Query.Api down, store down).</param>
-/// <param name="MissingExamples">A few of the traces still incomplete, with their missing count.</param>
+/// <param name="MissingExamples">A few of the traces still incomplete, with their missing count and span IDs.</param>
 /// <param name="CompleteTraces">Traces whose every acknowledged span was returned.</param>
+/// <param name="MissingIds">Up to <see cref="TraceChecker.MaxMissingIds"/> acknowledged (trace ID, span ID) not returned, in trace order.</param>
 public sealed record CheckResult(
     int Traces,
     long ExpectedSpans,
@@ -31,7 +32,8 @@ public sealed record CheckResult(
     int Lookups,
     int FailedLookups,
     IReadOnlyList<string> MissingExamples,
-    IReadOnlySet<string> CompleteTraces)
+    IReadOnlySet<string> CompleteTraces,
+    IReadOnlyList<(string TraceId, ulong SpanId)> MissingIds)
 {
     public bool Complete => MissingSpans == 0;
 }
@@ -43,10 +45,19 @@ public sealed record CheckResult(
 /// </summary>
 public sealed class TraceChecker : IDisposable
 {
+    /// <summary>Missing spans listed by ID in a result; the count is always exact.</summary>
+    public const int MaxMissingIds = 200;
+
     private static readonly TimeSpan RoundInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Lookup time allowed per trace on top of the wait for data: one full round must fit in the deadline however many traces there are.</summary>
     private static readonly TimeSpan LookupAllowance = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Asking again after a first round slower than the timeout: incomplete traces get this long more, not the
+    /// whole lookup allowance, so that spans really lost do not hold a check of many traces for minutes.
+    /// </summary>
+    private static readonly TimeSpan RetryAfterSlowRound = TimeSpan.FromSeconds(10);
 
     private readonly HttpClient _http;
     private readonly int _concurrency;
@@ -63,7 +74,9 @@ public sealed class TraceChecker : IDisposable
     /// <param name="cancellationToken">Cancels the check.</param>
     public async Task<CheckResult> CheckAsync(IReadOnlyDictionary<string, ulong[]> expected, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        timeout += LookupAllowance * Math.Ceiling(expected.Count / (double)_concurrency);
+        var firstRoundLimit = timeout + LookupAllowance * Math.Ceiling(expected.Count / (double)_concurrency);
+        var retryUntil = timeout;
+        var firstRound = true;
         var stopwatch = Stopwatch.StartNew();
         var outcomes = new ConcurrentDictionary<string, TraceOutcome>(StringComparer.Ordinal);
         var duplicates = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -73,7 +86,8 @@ public sealed class TraceChecker : IDisposable
         while (true)
         {
             using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            round.CancelAfter(timeout - stopwatch.Elapsed is var left && left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
+            var limit = firstRound ? firstRoundLimit : retryUntil;
+            round.CancelAfter(limit - stopwatch.Elapsed is var left && left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
             try
             {
                 await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = round.Token }, async (traceId, ct) =>
@@ -97,8 +111,15 @@ public sealed class TraceChecker : IDisposable
                 // The deadline passed during a round; what was answered counts.
             }
 
+            if (firstRound && stopwatch.Elapsed + RetryAfterSlowRound > timeout)
+            {
+                retryUntil = stopwatch.Elapsed + RetryAfterSlowRound;
+            }
+
+            firstRound = false;
+
             pending = [.. pending.Where(t => !outcomes.TryGetValue(t, out var o) || o.Missing > 0)];
-            if (pending.Count == 0 || stopwatch.Elapsed >= timeout)
+            if (pending.Count == 0 || stopwatch.Elapsed >= retryUntil)
             {
                 break;
             }
@@ -107,13 +128,15 @@ public sealed class TraceChecker : IDisposable
         }
 
         long Missing(string traceId) => outcomes.TryGetValue(traceId, out var o) ? o.Missing : expected[traceId].Length;
-        // The workload's span IDs end with the span's sequence number plus one, which the logs and requests can be traced by.
-        string MissingSequences(string traceId)
+        IEnumerable<ulong> MissingOf(string traceId)
         {
             var stored = outcomes.TryGetValue(traceId, out var o) ? o.Stored : [];
-            var missing = expected[traceId].Where(s => !stored.Contains(s)).Select(s => (long)(uint)s - 1).Order().ToList();
-            return missing.Count == 0 ? "none" : $"{missing[0]}..{missing[^1]}";
+            return expected[traceId].Where(s => !stored.Contains(s)).Order();
         }
+
+        // SpanWorkload's span IDs end with the span's chaos.sequence plus one in their low 32 bits.
+        string MissingSpanIds(string traceId) => string.Join(", ", MissingOf(traceId).Take(3).Select(Hex)) + (Missing(traceId) > 3 ? ", ..." : string.Empty);
+        var incomplete = pending.Order(StringComparer.Ordinal).ToList();
 
         return new CheckResult(
             expected.Count,
@@ -124,11 +147,15 @@ public sealed class TraceChecker : IDisposable
             stopwatch.Elapsed,
             lookups,
             failed,
-            [.. pending.Take(5).Select(t => $"{t}: {Missing(t)} of {expected[t].Length} missing, chaos.sequence {MissingSequences(t)}")],
-            expected.Keys.Where(t => Missing(t) == 0).ToHashSet(StringComparer.Ordinal));
+            [.. incomplete.Take(5).Select(t => $"{t}: {Missing(t)} of {expected[t].Length} missing, span {MissingSpanIds(t)}")],
+            expected.Keys.Where(t => Missing(t) == 0).ToHashSet(StringComparer.Ordinal),
+            [.. incomplete.SelectMany(t => MissingOf(t).Select(s => (t, s))).Take(MaxMissingIds)]);
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A span ID as 16 lowercase hex digits, as in OTLP/JSON and Query.Api's answers.</summary>
+    public static string Hex(ulong spanId) => spanId.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The span IDs in the trace as returned (copies included), empty when not found, null when the lookup failed.</summary>
     private async Task<List<ulong>?> TryGetSpanIdsAsync(string traceId, CancellationToken cancellationToken)
