@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OtelStorage.Compaction.Retention;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Compaction;
-using OtelStorage.Storage.Retention;
 using OtelStorage.Tenancy;
 
 namespace OtelStorage.Compaction;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using OtelStorage.Compaction.Retention;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
 using RabbitMQ.Client;

@@ -3,6 +3,7 @@ using Health.Api.Options;
 using Health.Api.Pipeline;
 using Health.Api.Probes;
 using OtelStorage.Messaging;
+using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
 
 namespace Health.Api.Extensions;
@@ -40,7 +41,8 @@ public static class Extensions
 
         builder.Services.AddSingleton<ServiceProbe>();
         builder.Services.AddSingleton<RabbitMqProbe>();
-        builder.Services.AddSingleton<IBlockCatalog, ObjectStoreBlockCatalog>();
+        builder.Services.AddSingleton<BlockStore>();
+        builder.Services.AddSingleton<IBlockCatalog, BlockStoreCatalog>();
         builder.Services.AddSingleton<ObjectStoreProbe>();
         builder.Services.AddSingleton<HealthState>();
         builder.Services.AddSingleton<HealthMetrics>();

@@ -52,12 +52,32 @@ public sealed class BlockKeys
     {
         blockId = name = string.Empty;
         var tenantPrefix = Tenant(tenant);
-        if (!key.StartsWith(tenantPrefix, StringComparison.Ordinal))
+        return key.StartsWith(tenantPrefix, StringComparison.Ordinal) && TryParseBlock(key.AsSpan(tenantPrefix.Length), out blockId, out name);
+    }
+
+    /// <summary>Splits a key under <see cref="Root"/> into tenant, block ID and object name, or returns false.</summary>
+    public bool TryParse(string key, out string tenant, out string blockId, out string name)
+    {
+        tenant = blockId = name = string.Empty;
+        if (!key.StartsWith(_root, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var rest = key.AsSpan(tenantPrefix.Length);
+        var rest = key.AsSpan(_root.Length);
+        var slash = rest.IndexOf('/');
+        if (slash <= 0 || !TenantId.IsValid(rest[..slash].ToString()) || !TryParseBlock(rest[(slash + 1)..], out blockId, out name))
+        {
+            return false;
+        }
+
+        tenant = rest[..slash].ToString();
+        return true;
+    }
+
+    private static bool TryParseBlock(ReadOnlySpan<char> rest, out string blockId, out string name)
+    {
+        blockId = name = string.Empty;
         var slash = rest.IndexOf('/');
         if (slash <= 0 || !BlockId.IsValid(rest[..slash].ToString()))
         {

@@ -73,7 +73,7 @@ public sealed class BlockMeta
     public int CompactionLevel { get; set; }
 
     /// <summary>
-    /// When the block's retention period starts (see <see cref="Retention.RetentionPolicy.DataTime"/>): its newest
+    /// When the block's retention period starts (see <see cref="RetentionStart.Of"/>): its newest
     /// span start, kept within the ingestion slack of when its spans were written, so a span stamped in 1970 is not
     /// deleted on arrival and one stamped in 2100 is not kept forever. Compaction keeps the latest of its sources'.
     /// Absent from blocks written before the field existed; the rule is then applied to the block ID's time.

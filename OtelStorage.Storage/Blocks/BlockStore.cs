@@ -106,6 +106,21 @@ public sealed class BlockStore
     public async Task<TenantIndex?> ReadTenantIndexAsync(string tenant, CancellationToken cancellationToken) =>
         await _store.ReadAsync(Keys.TenantIndex(tenant), cancellationToken) is { } bytes ? TenantIndex.FromGzippedJson(bytes) : null;
 
+    /// <summary>
+    /// Every committed block of every tenant, as (tenant, block ID) in key order, from one listing of the whole store.
+    /// Lists every key, so use it for background work only.
+    /// </summary>
+    public async IAsyncEnumerable<(string Tenant, string BlockId)> ListAllBlockIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var o in _store.ListAsync(Keys.Root, null, cancellationToken))
+        {
+            if (Keys.TryParse(o.Key, out var tenant, out var blockId, out var name) && name == BlockKeys.MetaName)
+            {
+                yield return (tenant, blockId);
+            }
+        }
+    }
+
     /// <summary>Tenants that have at least one object, in key order. Lists every key, so use it for background work only.</summary>
     public async IAsyncEnumerable<string> ListTenantsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocklist;
 using Query.Api.Options;
 using Query.Api.Reading;
 using Query.Api.Telemetry;
@@ -13,6 +14,7 @@ public sealed record QueryServices(
     SpanSearcher Search,
     MetadataReader Metadata,
     IOptions<QueryOptions> Options,
+    IOptions<BlocklistOptions> Blocklist,
     TimeProvider Time,
     QueryTelemetry Telemetry)
 {

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Query.Api.Blocks;
 using Query.Api.Formats;
 using Query.Api.Reading;
+using Query.Api.Telemetry;
 
 namespace Query.Api.Apis;
 

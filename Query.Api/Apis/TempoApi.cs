@@ -1,10 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpenTelemetry.Proto.Common.V1;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
-using Query.Api.Blocks;
 using Query.Api.Formats;
 using Query.Api.Reading;
+using Query.Api.Telemetry;
 
 namespace Query.Api.Apis;
 

@@ -22,7 +22,7 @@ public static class TraceSearch
         var traces = new FoundTrace[groups.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, groups.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = services.Options.Value.MaxConcurrentBlockReads, CancellationToken = services.Aborted },
+            new ParallelOptions { MaxDegreeOfParallelism = services.Blocklist.Value.MaxConcurrentBlockReads, CancellationToken = services.Aborted },
             async (i, ct) =>
             {
                 var id = groups[i][0].Span.TraceId.ToByteArray();

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
-using Query.Api.Blocks;
 using Query.Api.Options;
 using Query.Api.Reading;
 using Query.Api.Telemetry;
@@ -11,7 +11,7 @@ namespace Query.Api.Extensions;
 
 public static class Extensions
 {
-    /// <summary>Query.Api's services: options, the object store, the block catalog and index cache, readers, telemetry and OpenAPI.</summary>
+    /// <summary>Query.Api's services: options, the object store, the block list, readers, telemetry and OpenAPI.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<QueryOptions>()
@@ -27,9 +27,7 @@ public static class Extensions
         builder.Services.AddSingleton(sp => new BlockStore(
             new MeteredObjectStore(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<QueryTelemetry>()),
             sp.GetRequiredService<IOptions<ObjectStoreOptions>>()));
-        builder.Services.AddSingleton<IndexCache>();
-        builder.Services.AddSingleton<BlockCatalog>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<BlockCatalog>());
+        builder.Services.AddBlocklist(QueryOptions.SectionName);
         builder.Services.AddSingleton<TraceReader>();
         builder.Services.AddSingleton<SpanSearcher>();
         builder.Services.AddSingleton<MetadataReader>();

@@ -3,7 +3,11 @@ using OtelStorage.Tenancy;
 
 namespace Query.Api.Options;
 
-/// <summary>The <c>Query</c> section: the block list cache, search limits and API keys. Validated at start.</summary>
+/// <summary>
+/// The <c>Query</c> section: search limits and API keys. The block list keys of the same section
+/// (<c>Query:BlockPollInterval</c>, <c>Query:IndexCacheMegabytes</c>…) bind to <see cref="OtelStorage.Storage.Blocklist.BlocklistOptions"/>.
+/// Validated at start.
+/// </summary>
 public sealed class QueryOptions : IValidatableObject
 {
     public const string SectionName = "Query";
@@ -11,41 +15,6 @@ public sealed class QueryOptions : IValidatableObject
     /// <summary>The port Query.Api listens on (the seed's <c>server:port</c> wins when set).</summary>
     [Range(1, 65535)]
     public int Port { get; set; } = 16686;
-
-    /// <summary>How often each active tenant's block list is polled for new blocks. Freshness is this plus one listing.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "Query:BlockPollInterval must be between 50 ms and 10 minutes.")]
-    public TimeSpan BlockPollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often each tenant's whole block list is read again, to drop blocks deleted by retention or compaction.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Query:BlockFullRefreshInterval must be between 1 s and 1 day.")]
-    public TimeSpan BlockFullRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>
-    /// Block IDs are cut when a batch starts, but meta.json is written when the upload ends: an incremental poll
-    /// lists from this far before the newest known block, so slow uploads are not missed.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Query:BlockCommitGrace must be between 0 and 1 day.")]
-    public TimeSpan BlockCommitGrace { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Tenants whose block lists are kept; the least recently queried is dropped beyond this.</summary>
-    [Range(1, 100_000)]
-    public int MaxTenants { get; set; } = 1000;
-
-    /// <summary>Blocks kept per tenant; beyond it the oldest are not searched (compaction keeps counts low).</summary>
-    [Range(1, 10_000_000)]
-    public int MaxBlocksPerTenant { get; set; } = 200_000;
-
-    /// <summary>A tenant not queried for this long stops being polled and its list is freed.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00", ErrorMessage = "Query:TenantIdleTimeout must be between 1 s and 30 days.")]
-    public TimeSpan TenantIdleTimeout { get; set; } = TimeSpan.FromHours(1);
-
-    /// <summary>Memory for cached block indexes (bloom filters, row-group tables, footers), in MiB.</summary>
-    [Range(1, 1_048_576)]
-    public int IndexCacheMegabytes { get; set; } = 512;
-
-    /// <summary>Blocks read at once by one request (trace lookups and searches).</summary>
-    [Range(1, 256)]
-    public int MaxConcurrentBlockReads { get; set; } = 16;
 
     /// <summary>
     /// Block scans (search reads of a whole block's columns) running at once in the whole process, across requests.

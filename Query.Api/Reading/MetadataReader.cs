@@ -1,5 +1,5 @@
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks.Metadata;
-using Query.Api.Blocks;
 
 namespace Query.Api.Reading;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
-using Query.Api.Blocks;
 using Query.Api.Options;
 using Query.Api.Telemetry;
 
@@ -31,9 +31,9 @@ public sealed record SearchResult(IReadOnlyList<StoredSpan> Spans, int BlocksCon
 /// <see cref="BlockStore.SearchAsync"/> filters the promoted columns before decoding any span. Results are a
 /// total order on (start time desc, trace ID, span ID), so the same query over the same data gives the same answer.
 /// </summary>
-public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, BlockStore store, IOptions<QueryOptions> options, QueryTelemetry telemetry, TimeProvider time) : IDisposable
+public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, BlockStore store, IOptions<QueryOptions> options, IOptions<BlocklistOptions> blocklist, QueryTelemetry telemetry, TimeProvider time) : IDisposable
 {
-    private readonly int _concurrency = options.Value.MaxConcurrentBlockReads;
+    private readonly int _concurrency = blocklist.Value.MaxConcurrentBlockReads;
     private readonly TimeSpan _timeout = options.Value.SearchTimeout;
 
     // Shared by every request: without it, memory grew with the number of concurrent searches times the blocks each

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
-using Query.Api.Blocks;
-using Query.Api.Options;
 using Query.Api.Telemetry;
 
 namespace Query.Api.Reading;
@@ -21,7 +20,7 @@ public sealed partial class TraceReader(
     BlockCatalog catalog,
     IndexCache indexes,
     BlockStore store,
-    IOptions<QueryOptions> options,
+    IOptions<BlocklistOptions> options,
     QueryTelemetry telemetry,
     ILogger<TraceReader> logger)
 {

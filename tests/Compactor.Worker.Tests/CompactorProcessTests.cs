@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Compaction;
 using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Testing;
 using OtelStorage.Workload;

@@ -1,6 +1,5 @@
 using Health.Api.Options;
 using Health.Api.Pipeline;
-using Health.Api.Probes;
 using Xunit;
 
 namespace Health.Api.Tests;
@@ -97,13 +96,5 @@ public sealed class PipelineFiguresTests
         Assert.Equal(20, rate.RequestsPerSecond!.Value, 3);
         Assert.Equal(3, rate.ErrorsPerSecond!.Value, 3);
         Assert.Equal(0.1, rate.ServerErrorRatio!.Value, 3);
-    }
-
-    [Fact]
-    public void TheBlockCatalogReadsTheNewestSpanTimeFromMetaJson()
-    {
-        var json = """{"formatVersion":"v1","maxStartTimeUnixNano":1764064800000000000,"maxEndTimeUnixNano":1764064801000000000}"""u8;
-
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1764064801), ObjectStoreBlockCatalog.MaxSpanTime(json));
     }
 }

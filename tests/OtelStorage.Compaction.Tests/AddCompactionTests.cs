@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OtelStorage.Compaction.Retention;
 using OtelStorage.Storage.ObjectStore;
 using Xunit;
 

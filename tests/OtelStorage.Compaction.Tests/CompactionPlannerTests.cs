@@ -1,5 +1,4 @@
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Compaction;
 using Xunit;
 
 namespace OtelStorage.Compaction.Tests;

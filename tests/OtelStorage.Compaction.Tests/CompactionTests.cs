@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Blocks.Metadata;
-using OtelStorage.Storage.Compaction;
 using OtelStorage.Workload;
 using Xunit;
 

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using OtelStorage.Compaction.Retention;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Compaction;
-using OtelStorage.Storage.Retention;
 using OtelStorage.Workload;
 using Xunit;
 
@@ -90,7 +89,7 @@ public sealed class RetentionTests(Infrastructure infrastructure)
 
         Assert.Equal(new[] { epochTenDaysAgo.BlockId, futureTenDaysAgo.BlockId }.Order(StringComparer.Ordinal), expired);
         Assert.NotNull(await store.ReadMetaAsync(tenant, compacted.Block.BlockId, cancellationToken));
-        Assert.Equal(now - RetentionPolicy.IngestionSlack, epochNow.RetainFrom!.Value, TimeSpan.FromSeconds(1));
+        Assert.Equal(now - RetentionStart.IngestionSlack, epochNow.RetainFrom!.Value, TimeSpan.FromSeconds(1));
     }
 
     [Fact]

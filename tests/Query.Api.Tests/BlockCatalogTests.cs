@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Query.Api.Blocks;
+using OtelStorage.Storage.Blocklist;
 using Xunit;
 using static Query.Api.Tests.TestSpans;
 

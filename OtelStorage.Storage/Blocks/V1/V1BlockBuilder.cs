@@ -6,7 +6,6 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Otlp.Wire;
 using OtelStorage.Storage.Blocks.Metadata;
-using OtelStorage.Storage.Retention;
 using OtelStorage.Tenancy;
 
 namespace OtelStorage.Storage.Blocks.V1;
@@ -716,7 +715,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
             MinStartTimeUnixNano = rows.Length == 0 ? 0 : minStart,
             MaxStartTimeUnixNano = maxStart,
             MaxEndTimeUnixNano = maxEnd,
-            RetainFrom = RetentionPolicy.StartFor(maxStart, createdAt),
+            RetainFrom = RetentionStart.For(maxStart, createdAt),
             SpanCount = rows.Length,
             TraceCount = extracted.TraceCount,
             DataSizeBytes = dataBytes,

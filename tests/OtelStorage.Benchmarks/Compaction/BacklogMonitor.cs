@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OtelStorage.Compaction;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Compaction;
 using OtelStorage.Storage.ObjectStore;
 
 namespace OtelStorage.Benchmarks.Compaction;

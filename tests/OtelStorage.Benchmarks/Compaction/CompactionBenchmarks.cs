@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
+using OtelStorage.Compaction;
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Compaction;
 using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Workload;
 

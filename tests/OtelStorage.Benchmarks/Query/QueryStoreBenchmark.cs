@@ -6,12 +6,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Testing;
 using OtelStorage.Workload;
 using Query.Api.Apis;
-using Query.Api.Blocks;
 using Query.Api.Extensions;
 using Query.Api.Tenancy;
 

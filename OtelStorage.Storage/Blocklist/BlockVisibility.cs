@@ -1,6 +1,6 @@
 using OtelStorage.Storage.Blocks;
 
-namespace OtelStorage.Storage.Compaction;
+namespace OtelStorage.Storage.Blocklist;
 
 /// <summary>
 /// Which committed blocks readers use: every block not named in another committed block's <c>replaces</c>.

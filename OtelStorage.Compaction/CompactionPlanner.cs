@@ -1,6 +1,7 @@
+using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
 
-namespace OtelStorage.Storage.Compaction;
+namespace OtelStorage.Compaction;
 
 /// <summary>One compaction job: merge <see cref="Sources"/> (block IDs of one tenant, oldest first) into one block.</summary>
 public sealed record CompactionGroup(string Tenant, IReadOnlyList<string> Sources, long Spans, long Bytes);

@@ -1,6 +1,6 @@
 using OtelStorage.Storage.Blocks;
 
-namespace OtelStorage.Storage.Compaction;
+namespace OtelStorage.Compaction;
 
 /// <summary>What one sweep of a tenant deleted.</summary>
 public sealed record SweepResult(int ReplacedDeleted, int OrphansDeleted);

@@ -1,4 +1,4 @@
-namespace OtelStorage.Storage.Compaction;
+namespace OtelStorage.Compaction;
 
 /// <summary>What the planner merges: small blocks of one tenant and time window, up to a target size.</summary>
 public sealed record CompactionPolicy
@@ -10,7 +10,7 @@ public sealed record CompactionPolicy
     public long TargetBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>
-    /// A compacted block's sources add up to at most this many span bytes (<see cref="Blocks.BlockMeta.SpanBytes"/>,
+    /// A compacted block's sources add up to at most this many span bytes (<see cref="Storage.Blocks.BlockMeta.SpanBytes"/>,
     /// before compression), which the merge holds in memory. Compressed sizes say little about that when spans
     /// compress well: 256 MiB of blocks holding 128 KiB attribute values of one letter are gigabytes of spans.
     /// Realistic spans (about 300 bytes) reach <see cref="TargetSpans"/> first. Blocks without the figure count their

@@ -1,8 +1,6 @@
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
-using Query.Api.Telemetry;
-
-namespace Query.Api.Blocks;
+namespace Query.Api.Telemetry;
 
 /// <summary>What one request read from the object store: the numbers Tempo's search metrics and the benchmarks report.</summary>
 public sealed class ReadStatistics

@@ -1,26 +1,26 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OtelStorage.Storage.Blocks;
-using Query.Api.Options;
 
-namespace Query.Api.Blocks;
+namespace OtelStorage.Storage.Blocklist;
 
 /// <summary>
 /// The in-memory list of each tenant's blocks (their meta.json), kept fresh by polling the object store.
-/// A tenant is loaded in full on its first query, then polled every <see cref="QueryOptions.BlockPollInterval"/>
-/// with a listing that starts near the newest known block ID (IDs are time-sortable), and listed in full every
-/// <see cref="QueryOptions.BlockFullRefreshInterval"/> to drop deleted blocks. Memory is bounded by the number of
+/// A tenant is loaded in full on its first query, then polled (<see cref="BlocklistPoller"/>) with a listing that
+/// starts near the newest known block ID (IDs are time-sortable), and listed in full every
+/// <see cref="BlocklistOptions.BlockFullRefreshInterval"/> to drop deleted blocks. Memory is bounded by the number of
 /// tenants and of blocks per tenant; idle tenants are dropped.
 /// </summary>
 public sealed partial class BlockCatalog(
     BlockStore store,
     IndexCache indexes,
-    IOptions<QueryOptions> options,
+    IOptions<BlocklistOptions> options,
     TimeProvider time,
-    ILogger<BlockCatalog> logger) : BackgroundService
+    ILogger<BlockCatalog> logger)
 {
     private readonly ConcurrentDictionary<string, TenantState> _tenants = new(StringComparer.Ordinal);
-    private readonly QueryOptions _options = options.Value;
+    private readonly BlocklistOptions _options = options.Value;
 
     /// <summary>Tenants currently cached.</summary>
     public int TenantCount => _tenants.Count;
@@ -39,7 +39,7 @@ public sealed partial class BlockCatalog(
         return state.Blocks;
     }
 
-    /// <summary>Polls every cached tenant now (tests and the background loop).</summary>
+    /// <summary>Polls every cached tenant now, dropping idle ones.</summary>
     public async Task PollAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -60,21 +60,6 @@ public sealed partial class BlockCatalog(
             {
                 LogPollFailed(e, state.Tenant);
             }
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_options.BlockPollInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await PollAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
         }
     }
 
@@ -225,10 +210,10 @@ public sealed partial class BlockCatalog(
     [LoggerMessage(LogLevel.Warning, "The tenant index of {Tenant} could not be read; reading each block's meta.json instead")]
     private partial void LogTenantIndexUnreadable(Exception exception, string tenant);
 
-    [LoggerMessage(LogLevel.Information, "Tenant {Tenant} dropped from the block list cache (idle or over Query:MaxTenants)")]
+    [LoggerMessage(LogLevel.Information, "Tenant {Tenant} dropped from the block list cache (idle or over MaxTenants)")]
     private partial void LogTenantDropped(string tenant);
 
-    [LoggerMessage(LogLevel.Warning, "Tenant {Tenant} has {Blocks} blocks, over Query:MaxBlocksPerTenant ({Max}); the oldest are not searched. Check that compaction runs.")]
+    [LoggerMessage(LogLevel.Warning, "Tenant {Tenant} has {Blocks} blocks, over MaxBlocksPerTenant ({Max}); the oldest are not searched. Check that compaction runs.")]
     private partial void LogTooManyBlocks(string tenant, int blocks, int max);
 
     private sealed class TenantState(string tenant)

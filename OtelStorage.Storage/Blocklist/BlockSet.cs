@@ -1,10 +1,10 @@
 using OtelStorage.Storage.Blocks;
 
-namespace Query.Api.Blocks;
+namespace OtelStorage.Storage.Blocklist;
 
 /// <summary>
-/// An immutable snapshot of one tenant's committed blocks. Blocks named in another block's <c>replaces</c> list
-/// (compaction sources) are hidden, so a query running while compaction commits sees each span once.
+/// An immutable snapshot of one tenant's committed blocks. Only the blocks <see cref="BlockVisibility"/> makes
+/// visible are read, so a query running while compaction commits sees each span once.
 /// </summary>
 public sealed class BlockSet
 {
@@ -13,17 +13,10 @@ public sealed class BlockSet
     public BlockSet(IReadOnlyDictionary<string, BlockMeta> all)
     {
         All = all;
-        var replaced = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var meta in all.Values)
-        {
-            replaced.UnionWith(meta.Replaces);
-        }
-
         // Newest data first: searches stop early once older blocks cannot beat the results they hold.
         NewestFirst =
         [
-            .. all.Values
-                .Where(m => !replaced.Contains(m.BlockId))
+            .. BlockVisibility.Visible([.. all.Values])
                 .OrderByDescending(m => m.MaxStartTimeUnixNano)
                 .ThenByDescending(m => m.BlockId, StringComparer.Ordinal),
         ];
@@ -36,6 +29,7 @@ public sealed class BlockSet
     /// <summary>The blocks queries read: not replaced, by latest span start descending, then block ID descending.</summary>
     public IReadOnlyList<BlockMeta> NewestFirst { get; }
 
+    /// <summary>Listed blocks hidden because a committed block replaces them.</summary>
     public int ReplacedCount { get; }
 
     /// <summary>Visible blocks that may hold spans starting in [start, end].</summary>

@@ -1,8 +1,7 @@
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.Retention;
 using OtelStorage.Tenancy;
 
-namespace OtelStorage.Storage.Compaction;
+namespace OtelStorage.Compaction;
 
 /// <summary>Why a job wrote nothing.</summary>
 public enum CompactionSkipReason
@@ -95,7 +94,7 @@ public sealed class BlockCompactor(BlockStore store, BlockBuildOptions buildOpti
         block.Meta.CompactionLevel = sources.Max(s => s.CompactionLevel) + 1;
 
         // The sources' clocks carry over: compacting must neither shorten nor restart any span's retention.
-        block.Meta.RetainFrom = sources.Max(RetentionPolicy.DataTime);
+        block.Meta.RetainFrom = sources.Max(RetentionStart.Of);
         await store.WriteAsync(block, cancellationToken);
         return new CompactionResult(tenant, CompactionSkipReason.None, block.Meta, sources.Count, sources.Sum(s => s.SizeBytes), read, duplicates);
 

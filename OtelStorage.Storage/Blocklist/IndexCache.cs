@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OtelStorage.Storage.Blocks;
-using Query.Api.Options;
 
-namespace Query.Api.Blocks;
+namespace OtelStorage.Storage.Blocklist;
 
 /// <summary>
 /// Block indexes (bloom filter, row-group table, Parquet footer) by block, least recently used evicted beyond
-/// <see cref="QueryOptions.IndexCacheMegabytes"/>. Indexes are immutable, so entries never go stale; a warm cache
+/// <see cref="BlocklistOptions.IndexCacheMegabytes"/>. Indexes are immutable, so entries never go stale; a warm cache
 /// makes a trace lookup cost only its data reads. New blocks are prefetched as the catalog discovers them.
 /// </summary>
-public sealed partial class IndexCache(BlockStore store, IOptions<QueryOptions> options, IHostApplicationLifetime lifetime, ILogger<IndexCache> logger)
+public sealed partial class IndexCache(BlockStore store, IOptions<BlocklistOptions> options, IHostApplicationLifetime lifetime, ILogger<IndexCache> logger)
 {
     private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
     private readonly long _capacityBytes = options.Value.IndexCacheMegabytes * 1024L * 1024L;
