@@ -24,11 +24,11 @@ public sealed partial class CompactionWorker(
     TimeProvider time,
     ILogger<CompactionWorker> logger) : BackgroundService
 {
+    private static readonly RetryBackoff Reconnect = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), Jitter: false);
+
     private readonly CompactionOptions _options = options.Value;
     private readonly CompactionQueueOptions _queue = queueOptions.Value;
     private long _lastPlanTimestamp;
-
-    private static readonly RetryBackoff Reconnect = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), Jitter: false);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ConsumerSessions.RunAsync(RunSessionAsync, Reconnect, _queue.Queue, time, logger, stoppingToken);
