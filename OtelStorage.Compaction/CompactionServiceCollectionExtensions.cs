@@ -4,8 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OtelStorage.Compaction.Retention;
 using OtelStorage.Messaging;
+using OtelStorage.Messaging.Connection;
 using OtelStorage.Storage.Blocks;
-using RabbitMQ.Client;
 
 namespace OtelStorage.Compaction;
 
@@ -31,26 +31,20 @@ public static class CompactionServiceCollectionExtensions
             return builder;
         }
 
-        var connectionString = builder.Configuration.GetConnectionString("messaging");
-        builder.Services.AddSingleton<CompactionConnector>(_ =>
-        {
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException("ConnectionStrings:messaging is not set: give the AMQP URI of the broker (amqp://user:password@host:5672/), or set Compaction:Enabled=false.");
-            }
-
-            // No automatic recovery: a recovered channel restarts delivery tags, and the worker must instead drop
-            // its job (the broker redelivers it) and start a clean session.
-            var factory = new ConnectionFactory
-            {
-                Uri = new Uri(connectionString),
-                AutomaticRecoveryEnabled = false,
-                TopologyRecoveryEnabled = false,
-                ClientProvidedName = "compaction-" + Environment.MachineName,
-            };
-            return cancellationToken => factory.CreateConnectionAsync(cancellationToken);
-        });
-        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<CompactionWorker>(sp));
+        var connectionString = builder.Configuration.GetConnectionString(BrokerConnectionFactory.ConnectionStringName);
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<CompactionWorker>(sp, Connector(connectionString)));
         return builder;
+    }
+
+    private static BrokerConnector Connector(string? connectionString)
+    {
+        try
+        {
+            return BrokerConnectionFactory.CreateConnector(connectionString, "compaction-" + Environment.MachineName, BrokerClientKind.Consumer);
+        }
+        catch (InvalidOperationException e) when (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(e.Message + $" Or set {CompactionOptions.SectionName}:{nameof(CompactionOptions.Enabled)}=false to run without compaction.", e);
+        }
     }
 }

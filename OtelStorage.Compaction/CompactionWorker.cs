@@ -2,63 +2,36 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OtelStorage.Messaging;
+using OtelStorage.Messaging.Connection;
+using OtelStorage.Messaging.Consuming;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 namespace OtelStorage.Compaction;
 
-/// <summary>Opens a broker connection; the worker recovers from connection loss itself.</summary>
-public delegate Task<IConnection> CompactionConnector(CancellationToken cancellationToken);
-
 /// <summary>
 /// Consumes the single-active-consumer compaction queue, up to <see cref="CompactionOptions.Concurrency"/> jobs at
 /// once, and acknowledges each job on its own after it completes. Every replica also offers a plan job every <see cref="CompactionOptions.Interval"/> while the
 /// queue is empty, so compaction goes on as long as any replica runs. If the connection drops mid-job, the job
-/// is cancelled and the broker hands it (unacknowledged) to the next active consumer.
+/// is cancelled and the broker hands it (unacknowledged) to the next active consumer, and the worker reconnects with
+/// backoff (<see cref="ConsumerSessions"/>).
 /// </summary>
 public sealed partial class CompactionWorker(
-    CompactionConnector connect,
+    BrokerConnector connect,
     CompactionJobRunner runner,
     IOptions<CompactionOptions> options,
     IOptions<CompactionQueueOptions> queueOptions,
     TimeProvider time,
     ILogger<CompactionWorker> logger) : BackgroundService
 {
+    private static readonly RetryBackoff Reconnect = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), Jitter: false);
+
     private readonly CompactionOptions _options = options.Value;
     private readonly CompactionQueueOptions _queue = queueOptions.Value;
     private long _lastPlanTimestamp;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(500);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunSessionAsync(stoppingToken);
-                delay = TimeSpan.FromMilliseconds(500);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogSessionFailed(e, delay);
-            }
-
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ConsumerSessions.RunAsync(RunSessionAsync, Reconnect, _queue.Queue, time, logger, stoppingToken);
 
     /// <summary>One connection's life: declare, consume and schedule until the connection drops or the host stops.</summary>
     private async Task RunSessionAsync(CancellationToken stoppingToken)
@@ -73,12 +46,8 @@ public sealed partial class CompactionWorker(
         await using var consumeChannel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: concurrency),
             session.Token);
-        await using var publishChannel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null),
-            session.Token);
+        await using var publishChannel = await connection.CreateChannelAsync(BrokerConnectionFactory.ConfirmingChannel(), session.Token);
         await CompactionQueueTopology.DeclareAsync(consumeChannel, _queue, session.Token);
-        // At most Concurrency jobs unacknowledged: the next is delivered only after one of them is acknowledged.
-        await consumeChannel.BasicQosAsync(0, concurrency, false, session.Token);
 
         var publishGate = new SemaphoreSlim(1, 1);
         async Task PublishAsync(IReadOnlyList<CompactionJob> jobs, CancellationToken cancellationToken)
@@ -95,9 +64,24 @@ public sealed partial class CompactionWorker(
             }
         }
 
-        var consumer = new AsyncEventingBasicConsumer(consumeChannel);
-        consumer.ReceivedAsync += async (_, delivery) => await HandleAsync(consumeChannel, delivery, PublishAsync, session.Token);
-        await consumeChannel.BasicConsumeAsync(_queue.Queue, autoAck: false, consumer, session.Token);
+        async Task DeadLetterAsync(BasicDeliverEventArgs delivery, string reason, CancellationToken cancellationToken)
+        {
+            await publishGate.WaitAsync(cancellationToken);
+            try
+            {
+                await DeadLetters.PublishAsync(publishChannel, _queue.DeadLetterExchange, _queue.Queue, delivery.BasicProperties, delivery.Body, reason, cancellationToken);
+            }
+            finally
+            {
+                publishGate.Release();
+            }
+
+            await consumeChannel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
+        }
+
+        // At most Concurrency jobs unacknowledged: the next is delivered only after one of them is acknowledged.
+        await consumeChannel.ConsumeAsync(
+            _queue.Queue, concurrency, async (_, delivery) => await HandleAsync(consumeChannel, delivery, PublishAsync, DeadLetterAsync, session.Token), consumerTag: string.Empty, session.Token);
         LogConsuming(_queue.Queue, concurrency);
 
         try
@@ -129,8 +113,10 @@ public sealed partial class CompactionWorker(
         while (await timer.WaitForNextTickAsync(cancellationToken));
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, PublishJobs publish, CancellationToken cancellationToken)
+    private async Task HandleAsync(
+        IChannel channel, BasicDeliverEventArgs delivery, PublishJobs publish, Func<BasicDeliverEventArgs, string, CancellationToken, Task> deadLetter, CancellationToken cancellationToken)
     {
+        using var activity = MessagingTelemetry.StartProcess(_queue.Queue, delivery, MessageHeaders.GetTraceContext(delivery.BasicProperties.Headers));
         CompactionJob job;
         try
         {
@@ -138,9 +124,10 @@ public sealed partial class CompactionWorker(
         }
         catch (System.Text.Json.JsonException e)
         {
-            // Unreadable jobs can never succeed: straight to the dead-letter queue.
+            // Unreadable jobs can never succeed: straight to the dead-letter queue, with the reason.
             LogUnreadableJob(e, delivery.DeliveryTag);
-            await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, cancellationToken);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+            await deadLetter(delivery, "job is not valid JSON: " + e.Message, cancellationToken);
             return;
         }
 
@@ -183,9 +170,6 @@ public sealed partial class CompactionWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming compaction jobs from {Queue} (single active consumer, {Concurrency} at once)")]
     private partial void LogConsuming(string queue, int concurrency);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Compaction broker session failed; reconnecting in {Delay}")]
-    private partial void LogSessionFailed(Exception exception, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Compaction job {Kind} for tenant {Tenant} failed; it returns to the queue in {Delay}")]
     private partial void LogJobFailed(Exception exception, CompactionJobKind kind, string? tenant, TimeSpan delay);

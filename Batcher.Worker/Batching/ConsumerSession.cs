@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using System.Threading.Channels;
 using OtelStorage.Messaging;
+using OtelStorage.Messaging.Consuming;
 using OtelStorage.Otlp.Buffers;
 using OtelStorage.Otlp.Validation;
 using OtelStorage.Storage.Blocks;
@@ -15,16 +15,10 @@ namespace Batcher.Worker.Batching;
 /// One channel's worth of consuming. Deliveries pass from the broker's dispatcher to a single batching loop,
 /// which owns the open batches; cut batches are flushed by up to <c>flush_concurrency</c> tasks. A delivery is
 /// acknowledged only after the meta.json of the block holding it is written, or after its dead-letter copy is
-/// confirmed by the broker.
+/// confirmed by the broker. When to cut and how large the prefetch window is are <see cref="BatchingPolicy"/>'s.
 /// </summary>
 internal sealed partial class ConsumerSession : IDisposable
 {
-    /// <summary>The first window assumes Ingest.Api's largest messages (its default split size), then follows the average seen.</summary>
-    private const double InitialMessageBytes = 256 * 1024;
-
-    /// <summary>Messages between two checks of the prefetch window against the average size.</summary>
-    private const int WindowCheckMessages = 64;
-
     /// <summary>Attribute sizes are Ingest.Api's policy; here a message is judged only on being decodable and its spans valid.</summary>
     private static readonly SpanLimits MessageLimits = new(int.MaxValue);
 
@@ -44,14 +38,10 @@ internal sealed partial class ConsumerSession : IDisposable
     private readonly CancellationTokenSource _broken = new();
     private readonly CancellationTokenSource _flushCancel;
     private readonly BlockBuildOptions _buildOptions;
+    private readonly BatchingPolicy _policy;
+    private readonly RetryBackoff _writeBackoff;
     private string? _brokenReason;
     private string? _consumerTag;
-    private int _prefetch;
-    private double _averageMessageBytes = InitialMessageBytes;
-    private int _sinceWindowCheck;
-    private int _openMessages;
-    private long _openSpans;
-    private long _oldestOpenTimestamp;
 
     public ConsumerSession(IChannel channel, IChannel deadLetterChannel, BlockStore blocks, BatcherOptions options, SpanQueueOptions queue, BatcherTelemetry telemetry, TimeProvider time, ILogger logger)
     {
@@ -67,18 +57,16 @@ internal sealed partial class ConsumerSession : IDisposable
         _flushSlots = new SemaphoreSlim(options.FlushConcurrency, options.FlushConcurrency);
         _flushCancel = CancellationTokenSource.CreateLinkedTokenSource(_broken.Token);
         _buildOptions = new BlockBuildOptions { RowGroupSpans = options.RowGroupSpans, Compression = options.Compression };
-        _telemetry.ObserveOpenBatches(() =>
-        {
-            var oldest = Interlocked.Read(ref _oldestOpenTimestamp);
-            return (oldest == 0 ? 0 : _time.GetElapsedTime(oldest).TotalSeconds, Interlocked.Read(ref _openSpans));
-        });
+        _policy = new BatchingPolicy(options, time);
+        _writeBackoff = new RetryBackoff(TimeSpan.FromMilliseconds(options.RetryInitialMs), TimeSpan.FromMilliseconds(options.RetryMaxMs));
+        _telemetry.ObserveOpenBatches(_policy.Observe);
     }
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
         _deadLetterChannel.ChannelShutdownAsync += OnChannelShutdownAsync;
-        await ConsumeAsync(_options.PrefetchFor(_averageMessageBytes), stoppingToken);
+        await ConsumeAsync(_policy.InitialWindow, stoppingToken);
 
         using var loopCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _broken.Token);
         try
@@ -121,16 +109,12 @@ internal sealed partial class ConsumerSession : IDisposable
     private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
         _acks.Track(delivery.DeliveryTag);
-        var headers = delivery.BasicProperties.Headers;
-        var parent = ActivityContext.TryParse(Header(headers, SpanMessage.Headers.TraceParent), Header(headers, SpanMessage.Headers.TraceState), out var context)
-            ? context
-            : default;
-        using var activity = MessagingTelemetry.Source.StartActivity($"{_queue.Queue} process", ActivityKind.Consumer, parent);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.operation.type", "process");
-        activity?.SetTag("messaging.destination.name", _queue.Queue);
-        activity?.SetTag("messaging.message.body.size", delivery.Body.Length);
-        activity?.SetTag("messaging.rabbitmq.message.delivery_tag", delivery.DeliveryTag);
+        var message = SpanMessage.ReadHeaders(delivery.BasicProperties.Headers);
+        using var activity = MessagingTelemetry.StartProcess(_queue.Queue, delivery, message.Parent);
+        if (message.ReceivedAt is { } receivedAt)
+        {
+            MessagingTelemetry.ProcessLag.Record((_time.GetUtcNow() - receivedAt).TotalMilliseconds);
+        }
 
         // The body is only valid inside this handler. The copy is pooled (BodyBuffers): it lives only until the batching loop has
         // added it, and messages are large enough that fresh arrays would all be large-object-heap garbage.
@@ -138,12 +122,13 @@ internal sealed partial class ConsumerSession : IDisposable
         delivery.Body.CopyTo(buffer);
         var item = new Delivery(
             delivery.DeliveryTag,
-            Header(headers, SpanMessage.Headers.Tenant) ?? TenantId.Default,
+            message.Tenant ?? TenantId.Default,
             buffer,
             delivery.Body.Length,
             new BasicProperties(delivery.BasicProperties),
-            activity?.Context ?? parent);
+            activity?.Context ?? message.Parent);
         activity?.SetTag("otelstorage.tenant", item.Tenant);
+        activity?.SetTag("otelstorage.spans", message.SpanCount);
         await _incoming.Writer.WriteAsync(item, delivery.CancellationToken);
     }
 
@@ -156,7 +141,7 @@ internal sealed partial class ConsumerSession : IDisposable
             {
                 await AddAsync(delivery, cancellationToken);
             }
-            else if (NextDeadline() is { } wait)
+            else if (_policy.UntilNextDeadline() is { } wait)
             {
                 try
                 {
@@ -191,7 +176,12 @@ internal sealed partial class ConsumerSession : IDisposable
     private async Task BatchAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         _telemetry.MessagesConsumed.Add(1);
-        await FollowMessageSizeAsync(delivery.Body.Length, cancellationToken);
+        if (_policy.FollowMessageSize(delivery.Body.Length) is { } window)
+        {
+            LogWindow(_policy.Window, window, (long)_policy.AverageMessageBytes);
+            await ConsumeAsync(window, cancellationToken);
+        }
+
         if (!TenantId.IsValid(delivery.Tenant))
         {
             await DeadLetterAsync(delivery, "invalid_tenant", $"tenant header '{delivery.Tenant}' does not match {TenantId.Pattern}", cancellationToken);
@@ -208,11 +198,12 @@ internal sealed partial class ConsumerSession : IDisposable
 
         if (!_batches.TryGetValue(delivery.Tenant, out var batch))
         {
-            batch = new OpenBatch(delivery.Tenant, BlockEncodings.Current.CreateBuilder(delivery.Tenant, _buildOptions), _time.GetTimestamp());
+            batch = new OpenBatch(delivery.Tenant, BlockEncodings.Current.CreateBuilder(delivery.Tenant, _buildOptions));
             _batches[delivery.Tenant] = batch;
         }
 
-        var before = batch.Builder.SpanCount;
+        var spansBefore = batch.Builder.SpanCount;
+        var bytesBefore = batch.Builder.ByteCount;
         try
         {
             batch.Builder.AddProtobuf(delivery.Body.Span);
@@ -230,47 +221,13 @@ internal sealed partial class ConsumerSession : IDisposable
             return;
         }
 
-        var spans = batch.Builder.SpanCount - before;
+        var spans = batch.Builder.SpanCount - spansBefore;
         // The body is not kept: the builder holds the spans, and an open batch would otherwise hold them twice.
         batch.Messages.Add(new BatchedMessage(delivery.Tag, delivery.Context));
-        _openMessages++;
-        Interlocked.Add(ref _openSpans, spans);
         _telemetry.SpansConsumed.Add(spans);
-        UpdateOldest();
-
-        if (batch.Builder.SpanCount >= _options.BatchSize || batch.Builder.ByteCount >= _options.BatchMaxBytes || batch.Messages.Count >= MaxBatchMessages)
+        if (_policy.Add(delivery.Tenant, spans, batch.Builder.ByteCount - bytesBefore) is { } cut)
         {
-            await CutAsync(batch, cancellationToken);
-        }
-        else if (_openMessages >= MaxBatchMessages)
-        {
-            // Many tenants together hold half the prefetch window: cut the largest so deliveries keep flowing.
-            await CutAsync(_batches.Values.MaxBy(b => b.Messages.Count)!, cancellationToken);
-        }
-    }
-
-    /// <summary>A batch is cut when its messages reach this, so open batches never hold the whole prefetch window.</summary>
-    private int MaxBatchMessages => Math.Max(1, _prefetch / 2);
-
-    /// <summary>
-    /// Keeps the prefetch window at <see cref="BatcherOptions.PrefetchBytes"/> worth of messages of the average size
-    /// seen (a moving average over about the last 64 messages), changing it when it is off by more than a quarter.
-    /// The window only changes when the traffic's message size does, so re-subscribing is rare.
-    /// </summary>
-    private async Task FollowMessageSizeAsync(int bytes, CancellationToken cancellationToken)
-    {
-        _averageMessageBytes += (bytes - _averageMessageBytes) / WindowCheckMessages;
-        if (++_sinceWindowCheck < WindowCheckMessages)
-        {
-            return;
-        }
-
-        _sinceWindowCheck = 0;
-        var window = _options.PrefetchFor(_averageMessageBytes);
-        if (Math.Abs(window - _prefetch) * 4 > _prefetch)
-        {
-            LogWindow(_prefetch, window, (long)_averageMessageBytes);
-            await ConsumeAsync(window, cancellationToken);
+            await CutAsync(_batches[cut.Tenant], cut.Reason, cancellationToken);
         }
     }
 
@@ -282,12 +239,9 @@ internal sealed partial class ConsumerSession : IDisposable
     /// </summary>
     private async Task ConsumeAsync(int window, CancellationToken cancellationToken)
     {
-        await _channel.BasicQosAsync(0, (ushort)window, global: false, cancellationToken);
-        var consumer = new AsyncEventingBasicConsumer(_channel);
-        consumer.ReceivedAsync += OnReceivedAsync;
         var previous = _consumerTag;
-        _consumerTag = await _channel.BasicConsumeAsync(_queue.Queue, autoAck: false, $"{_options.ReplicaId}-{Guid.NewGuid():N}", consumer, cancellationToken);
-        _prefetch = window;
+        _consumerTag = await _channel.ConsumeAsync(_queue.Queue, (ushort)window, OnReceivedAsync, $"{_options.ReplicaId}-{Guid.NewGuid():N}", cancellationToken);
+        _policy.Subscribed(window);
         if (previous is not null)
         {
             await _channel.BasicCancelAsync(previous, noWait: false, cancellationToken);
@@ -297,41 +251,21 @@ internal sealed partial class ConsumerSession : IDisposable
     [LoggerMessage(LogLevel.Debug, "Prefetch window {Old} -> {New} messages for an average message of {Bytes} bytes")]
     private partial void LogWindow(int old, int @new, long bytes);
 
-    private TimeSpan? NextDeadline()
-    {
-        if (_batches.Count == 0)
-        {
-            return null;
-        }
-
-        var oldest = _batches.Values.Min(b => b.OpenedAt);
-        var remaining = TimeSpan.FromMilliseconds(_options.BatchTimeoutMs) - _time.GetElapsedTime(oldest);
-        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
-    }
-
     private async Task CutExpiredAsync(CancellationToken cancellationToken)
     {
-        if (_batches.Count == 0)
+        foreach (var cut in _policy.Expired())
         {
-            return;
-        }
-
-        var timeout = TimeSpan.FromMilliseconds(_options.BatchTimeoutMs);
-        foreach (var batch in _batches.Values.Where(b => _time.GetElapsedTime(b.OpenedAt) >= timeout).ToList())
-        {
-            await CutAsync(batch, cancellationToken);
+            await CutAsync(_batches[cut.Tenant], cut.Reason, cancellationToken);
         }
     }
 
-    private async Task CutAsync(OpenBatch batch, CancellationToken cancellationToken)
+    private async Task CutAsync(OpenBatch batch, CutReason reason, CancellationToken cancellationToken)
     {
         // Waiting for a free slot is the backpressure: deliveries queue up to the prefetch window, then the broker
         // holds the rest. The batch stays open meanwhile, so a shutdown during the wait still flushes it.
         await _flushSlots.WaitAsync(cancellationToken);
         _batches.Remove(batch.Tenant);
-        _openMessages -= batch.Messages.Count;
-        Interlocked.Add(ref _openSpans, -batch.Builder.SpanCount);
-        UpdateOldest();
+        _policy.Remove(batch.Tenant);
 
         // The block ID is fixed at the cut, so every retry of this batch overwrites its own partial objects.
         var blockId = BlockId.New(_time.GetUtcNow());
@@ -340,7 +274,7 @@ internal sealed partial class ConsumerSession : IDisposable
         {
             try
             {
-                await FlushAsync(batch, blockId, _flushCancel.Token);
+                await FlushAsync(batch, blockId, reason, _flushCancel.Token);
             }
             finally
             {
@@ -349,7 +283,7 @@ internal sealed partial class ConsumerSession : IDisposable
         }, CancellationToken.None));
     }
 
-    private async Task FlushAsync(OpenBatch batch, string blockId, CancellationToken cancellationToken)
+    private async Task FlushAsync(OpenBatch batch, string blockId, CutReason reason, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var tags = batch.Messages.Select(m => m.Tag).ToList();
@@ -359,6 +293,7 @@ internal sealed partial class ConsumerSession : IDisposable
         activity?.SetTag("otelstorage.block_id", blockId);
         activity?.SetTag("otelstorage.spans", batch.Builder.SpanCount);
         activity?.SetTag("messaging.batch.message_count", tags.Count);
+        activity?.SetTag("otelstorage.cut_reason", reason.ToString());
         try
         {
             if (batch.Builder.SpanCount == 0)
@@ -392,7 +327,7 @@ internal sealed partial class ConsumerSession : IDisposable
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     _telemetry.ObjectStoreErrors.Add(1);
-                    var delay = Backoff.Delay(attempt, _options.RetryInitialMs, _options.RetryMaxMs);
+                    var delay = _writeBackoff.Delay(attempt);
                     _logger.LogWarning(
                         "Writing block {BlockId} for tenant {Tenant} failed (attempt {Attempt}): {Error}; retrying in {DelayMs} ms, its {Messages} messages stay unacknowledged",
                         blockId, batch.Tenant, attempt + 1, e.Message, (int)delay.TotalMilliseconds, tags.Count);
@@ -431,17 +366,7 @@ internal sealed partial class ConsumerSession : IDisposable
 
     private async Task DeadLetterAsync(Delivery delivery, string reasonKind, string reason, CancellationToken cancellationToken)
     {
-        var properties = new BasicProperties(delivery.Properties)
-        {
-            Persistent = true,
-            Headers = new Dictionary<string, object?>(delivery.Properties.Headers ?? new Dictionary<string, object?>())
-            {
-                [SpanMessage.Headers.DeadLetterReason] = reason,
-                ["x-original-queue"] = _queue.Queue,
-            },
-        };
-        // Mandatory: if no dead-letter queue were bound, the publish fails and the message stays unacked instead of vanishing.
-        await _deadLetterChannel.BasicPublishAsync(_queue.DeadLetterExchange, _queue.Queue, mandatory: true, properties, delivery.Body, cancellationToken);
+        await DeadLetters.PublishAsync(_deadLetterChannel, _queue.DeadLetterExchange, _queue.Queue, delivery.Properties, delivery.Body, reason, cancellationToken);
         await _acks.CompleteAsync([delivery.Tag], cancellationToken);
         _telemetry.DeadLettered.Add(1, new KeyValuePair<string, object?>("reason", reasonKind));
         _logger.LogWarning("Dead-lettered message {DeliveryTag} of tenant {Tenant} to {DeadLetterQueue}: {Reason}", delivery.Tag, delivery.Tenant, _queue.DeadLetterQueue, reason);
@@ -459,9 +384,9 @@ internal sealed partial class ConsumerSession : IDisposable
                 await AddAsync(delivery, _flushCancel.Token);
             }
 
-            foreach (var batch in _batches.Values.ToList())
+            foreach (var cut in _policy.AtShutdown())
             {
-                await CutAsync(batch, _flushCancel.Token);
+                await CutAsync(_batches[cut.Tenant], cut.Reason, _flushCancel.Token);
             }
 
             if (_logger.IsEnabled(LogLevel.Information))
@@ -487,19 +412,6 @@ internal sealed partial class ConsumerSession : IDisposable
         }
     }
 
-    private void UpdateOldest() =>
-        Interlocked.Exchange(ref _oldestOpenTimestamp, _batches.Count == 0 ? 0 : _batches.Values.Min(b => b.OpenedAt));
-
-    private static string? Header(IDictionary<string, object?>? headers, string name) =>
-        headers is not null && headers.TryGetValue(name, out var value)
-            ? value switch
-            {
-                byte[] bytes => Encoding.UTF8.GetString(bytes),
-                string text => text,
-                _ => value?.ToString(),
-            }
-            : null;
-
     private sealed record Delivery(ulong Tag, string Tenant, byte[] Buffer, int Length, BasicProperties Properties, ActivityContext Context)
     {
         public ReadOnlyMemory<byte> Body => Buffer.AsMemory(0, Length);
@@ -507,13 +419,11 @@ internal sealed partial class ConsumerSession : IDisposable
 
     private readonly record struct BatchedMessage(ulong Tag, ActivityContext Context);
 
-    private sealed class OpenBatch(string tenant, IBlockBuilder builder, long openedAt)
+    private sealed class OpenBatch(string tenant, IBlockBuilder builder)
     {
         public string Tenant { get; } = tenant;
 
         public IBlockBuilder Builder { get; } = builder;
-
-        public long OpenedAt { get; } = openedAt;
 
         public List<BatchedMessage> Messages { get; } = [];
     }

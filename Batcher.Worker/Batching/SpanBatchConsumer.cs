@@ -1,18 +1,16 @@
 using Microsoft.Extensions.Options;
 using OtelStorage.Messaging;
+using OtelStorage.Messaging.Connection;
+using OtelStorage.Messaging.Consuming;
 using OtelStorage.Storage.Blocks;
-using RabbitMQ.Client;
 
 namespace Batcher.Worker.Batching;
-
-/// <summary>Opens a connection to the broker; the consumer owns it and reconnects through this after a failure.</summary>
-public delegate Task<IConnection> BrokerConnector(CancellationToken cancellationToken);
 
 /// <summary>
 /// Consumes span messages and writes them as blocks: the batcher's write path, queue → per-tenant batch →
 /// block encoder → object store → ack. One consumer session per broker connection; when the connection or
 /// channel fails, the session's open batches are dropped (the broker redelivers their messages) and a new session
-/// starts after a backoff.
+/// starts after a backoff (<see cref="ConsumerSessions"/>).
 /// </summary>
 public sealed class SpanBatchConsumer(
     BrokerConnector connect,
@@ -26,44 +24,21 @@ public sealed class SpanBatchConsumer(
     private readonly BatcherOptions _options = options.Value;
     private readonly SpanQueueOptions _queue = queueOptions.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var attempt = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunSessionAsync(stoppingToken);
-                attempt = 0;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                var delay = Backoff.Delay(attempt++, _options.RetryInitialMs, _options.RetryMaxMs);
-                logger.LogWarning(e, "Consumer session on {Queue} ended: {Reason}; reconnecting in {DelayMs} ms", _queue.Queue, e.Message, (int)delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ConsumerSessions.RunAsync(
+            RunSessionAsync,
+            new RetryBackoff(TimeSpan.FromMilliseconds(_options.RetryInitialMs), TimeSpan.FromMilliseconds(_options.RetryMaxMs)),
+            _queue.Queue,
+            time,
+            logger,
+            stoppingToken);
 
     private async Task RunSessionAsync(CancellationToken stoppingToken)
     {
         await using var connection = await connect(stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         // Dead-lettering publishes with confirms, so a poison message is acked only once the broker holds its copy.
-        await using var deadLetterChannel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null),
-            stoppingToken);
+        await using var deadLetterChannel = await connection.CreateChannelAsync(BrokerConnectionFactory.ConfirmingChannel(), stoppingToken);
         await SpanQueueTopology.DeclareAsync(channel, _queue, stoppingToken);
         using var session = new ConsumerSession(channel, deadLetterChannel, blocks, _options, _queue, telemetry, time, logger);
         if (logger.IsEnabled(LogLevel.Information))
@@ -73,15 +48,5 @@ public sealed class SpanBatchConsumer(
                 _options.ReplicaId, _queue.Queue, _options.BatchSize, _options.BatchMaxBytes, _options.BatchTimeoutMs, _options.Prefetch, _options.PrefetchBytes);
         }
         await session.RunAsync(stoppingToken);
-    }
-}
-
-/// <summary>Exponential backoff with full jitter.</summary>
-internal static class Backoff
-{
-    public static TimeSpan Delay(int attempt, int initialMs, int maxMs)
-    {
-        var ceiling = Math.Min(maxMs, initialMs * Math.Pow(2, Math.Min(attempt, 30)));
-        return TimeSpan.FromMilliseconds(Math.Max(initialMs, ceiling * (0.5 + Random.Shared.NextDouble() / 2)));
     }
 }

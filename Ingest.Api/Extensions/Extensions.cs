@@ -7,15 +7,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OtelStorage.Messaging;
-using OtelStorage.Messaging.Publishing;
 using OtelStorage.Tenancy;
 
 namespace Ingest.Api.Extensions;
 
 public static class Extensions
 {
-    public const string MessagingConnectionName = "messaging";
-
     public static IHostApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -24,8 +21,6 @@ public static class Extensions
         services.AddOptions<IngestCorsOptions>().BindConfiguration(IngestCorsOptions.SectionName)
             .Validate(o => o.AllowedOrigins.All(origin => origin == "*" || Uri.TryCreate(origin, UriKind.Absolute, out _)), "Ingest:Cors:AllowedOrigins entries must be absolute origins such as https://app.example.com, or *.")
             .ValidateOnStart();
-        services.AddOptions<SpanQueueOptions>().BindConfiguration(SpanQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SpanPublisherOptions>().BindConfiguration(SpanPublisherOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -53,18 +48,10 @@ public static class Extensions
         services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, OtlpCorsPolicyProvider>();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new SpanPublisher(
-            builder.Configuration.GetConnectionString(MessagingConnectionName)
-                ?? throw new InvalidOperationException($"ConnectionStrings:{MessagingConnectionName} is not set; it must be an AMQP URI such as amqp://guest:guest@127.0.0.1:5672/."),
-            sp.GetRequiredService<IOptions<SpanQueueOptions>>(),
-            sp.GetRequiredService<IOptions<SpanPublisherOptions>>(),
-            sp.GetRequiredService<ILogger<SpanPublisher>>(),
-            sp.GetRequiredService<TimeProvider>()));
+        builder.AddSpanPublisher("OtelStorage.Ingest");
         services.AddSingleton<IngestTelemetry>();
         services.AddSingleton(sp => new ApiKeyAuthorizer(sp.GetRequiredService<IOptions<IngestAuthOptions>>().Value.ApiKeys));
         services.AddSingleton<IngestPipeline>();
-        services.AddHostedService<BrokerConnectionService>();
-        services.AddHealthChecks().AddCheck<MessagingHealthCheck>(MessagingConnectionName);
         return builder;
     }
 

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OtelStorage.Messaging.Connection;
 using OtelStorage.Otlp.Buffers;
 using OtelStorage.Otlp.Splitting;
 using RabbitMQ.Client;
@@ -34,22 +35,14 @@ public sealed partial class SpanPublisher : IAsyncDisposable
     private long _lastConnectFailure = long.MinValue;
     private string? _lastConnectError;
 
-    public SpanPublisher(string connectionString, IOptions<SpanQueueOptions> queue, IOptions<SpanPublisherOptions> options, ILogger<SpanPublisher> logger, TimeProvider time)
+    /// <summary>A publisher whose connections come from <paramref name="factory"/> (<see cref="BrokerConnectionFactory.Create"/>, <see cref="BrokerClientKind.Publisher"/>).</summary>
+    public SpanPublisher(ConnectionFactory factory, IOptions<SpanQueueOptions> queue, IOptions<SpanPublisherOptions> options, ILogger<SpanPublisher> logger, TimeProvider time)
     {
         _queue = queue.Value;
         _options = options.Value;
         _logger = logger;
         _time = time;
-        _factory = new ConnectionFactory
-        {
-            Uri = new Uri(connectionString),
-            AutomaticRecoveryEnabled = true,
-            TopologyRecoveryEnabled = true,
-            NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-            RequestedHeartbeat = TimeSpan.FromSeconds(15),
-            ClientProvidedName = "OtelStorage.Ingest",
-        };
+        _factory = factory;
         _endpoint = _factory.Endpoint.ToString();
         var permits = (int)Math.Min(int.MaxValue, _options.MaxInFlightBytes / PermitBytes);
         _inFlight = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
@@ -188,28 +181,13 @@ public sealed partial class SpanPublisher : IAsyncDisposable
         activity?.SetTag("otelstorage.tenant", tenant);
         activity?.SetTag("otelstorage.spans", batch.SpanCount);
 
-        var headers = new Dictionary<string, object?>(5)
-        {
-            [SpanMessage.Headers.Tenant] = tenant,
-            [SpanMessage.Headers.ReceivedAtUnixMs] = receivedAt.ToUnixTimeMilliseconds(),
-            [SpanMessage.Headers.SpanCount] = batch.SpanCount,
-        };
-        if (activity is not null)
-        {
-            headers[SpanMessage.Headers.TraceParent] = activity.Id;
-            if (!string.IsNullOrEmpty(activity.TraceStateString))
-            {
-                headers[SpanMessage.Headers.TraceState] = activity.TraceStateString;
-            }
-        }
-
         var properties = new BasicProperties
         {
             Persistent = true,
             ContentType = SpanMessage.ContentType,
             Type = SpanMessage.Type,
             Timestamp = new AmqpTimestamp(receivedAt.ToUnixTimeSeconds()),
-            Headers = headers,
+            Headers = SpanMessage.CreateHeaders(tenant, receivedAt, batch.SpanCount, activity),
         };
 
         var body = BodyBuffers.Rent(batch.EncodedSize);
@@ -293,11 +271,8 @@ public sealed partial class SpanPublisher : IAsyncDisposable
                 }
 
                 var channels = new IChannel[_options.Channels];
-                var channelOptions = new CreateChannelOptions(
-                    publisherConfirmationsEnabled: true,
-                    publisherConfirmationTrackingEnabled: true,
-                    // The default limiter throttles at 64 outstanding confirms; the in-flight byte budget bounds memory instead.
-                    outstandingPublisherConfirmationsRateLimiter: null);
+                // The in-flight byte budget bounds memory, not the client's limit on outstanding confirms.
+                var channelOptions = BrokerConnectionFactory.ConfirmingChannel();
                 for (var i = 0; i < channels.Length; i++)
                 {
                     channels[i] = await connection.CreateChannelAsync(channelOptions, cancellationToken);

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OtelStorage.Messaging.Publishing;
 
-namespace Ingest.Api.Ingest;
+namespace OtelStorage.Messaging.Publishing;
 
-/// <summary>Ready only while the broker connection is open; it also retries a connection that never came up.</summary>
-public sealed class MessagingHealthCheck(SpanPublisher publisher) : IHealthCheck
+/// <summary>Ready only while the publisher's connection is open; it also retries a connection that never came up.</summary>
+public sealed class SpanPublisherHealthCheck(SpanPublisher publisher) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
