@@ -19,6 +19,7 @@ public delegate Task<IConnection> CompactionConnector(CancellationToken cancella
 public sealed partial class CompactionWorker(
     CompactionConnector connect,
     CompactionJobRunner runner,
+    CompactionBrokerHealthCheck health,
     IOptions<CompactionOptions> options,
     IOptions<CompactionQueueOptions> queueOptions,
     TimeProvider time,
@@ -44,6 +45,7 @@ public sealed partial class CompactionWorker(
             }
             catch (Exception e)
             {
+                health.SessionFailed(e);
                 LogSessionFailed(e, delay);
             }
 
@@ -99,6 +101,7 @@ public sealed partial class CompactionWorker(
         consumer.ReceivedAsync += async (_, delivery) => await HandleAsync(consumeChannel, delivery, PublishAsync, session.Token);
         await consumeChannel.BasicConsumeAsync(_queue.Queue, autoAck: false, consumer, session.Token);
         LogConsuming(_queue.Queue, concurrency);
+        health.SessionStarted();
 
         try
         {
