@@ -8,8 +8,9 @@ using OtelStorage.Storage.ObjectStore;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-// Aspire's client gives the broker health check; the worker opens its own connection without automatic recovery.
-builder.AddRabbitMQClient("messaging");
+// Aspire's client for RabbitMQ.Client's tracing only: the worker opens its own connection without automatic recovery,
+// and AddCompaction's health check reports that connection. Aspire's check would open a second one on the first probe.
+builder.AddRabbitMQClient("messaging", settings => settings.DisableHealthChecks = true);
 builder.AddObjectStore();
 builder.AddCompaction();
 // The worker serves only /health and /alive, on a port Aspire assigns.

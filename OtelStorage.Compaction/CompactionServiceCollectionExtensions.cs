@@ -14,7 +14,8 @@ public static class CompactionServiceCollectionExtensions
     /// <summary>
     /// Adds compaction and retention: options from the <c>Compaction</c> and <c>Retention</c> sections (validated
     /// at start), the <c>OtelStorage.Compaction</c> meter, and, unless <c>Compaction:Enabled</c> is false, the worker
-    /// that consumes the compaction queue over the <c>messaging</c> connection string. Needs a registered
+    /// that consumes the compaction queue over the <c>messaging</c> connection string, with the health check of its
+    /// broker session (<see cref="CompactionBrokerHealthCheck"/>). Needs a registered
     /// <see cref="BlockStore"/> (<c>AddObjectStore()</c>).
     /// </summary>
     public static IHostApplicationBuilder AddCompaction(this IHostApplicationBuilder builder)
@@ -32,6 +33,8 @@ public static class CompactionServiceCollectionExtensions
         }
 
         var connectionString = builder.Configuration.GetConnectionString(BrokerConnectionFactory.ConnectionStringName);
+        builder.Services.AddSingleton<CompactionBrokerHealthCheck>();
+        builder.Services.AddHealthChecks().AddCheck<CompactionBrokerHealthCheck>(CompactionBrokerHealthCheck.Name);
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<CompactionWorker>(sp, Connector(connectionString)));
         return builder;
     }

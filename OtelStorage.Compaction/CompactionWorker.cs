@@ -19,6 +19,7 @@ namespace OtelStorage.Compaction;
 public sealed partial class CompactionWorker(
     BrokerConnector connect,
     CompactionJobRunner runner,
+    CompactionBrokerHealthCheck health,
     IOptions<CompactionOptions> options,
     IOptions<CompactionQueueOptions> queueOptions,
     TimeProvider time,
@@ -31,7 +32,21 @@ public sealed partial class CompactionWorker(
     private long _lastPlanTimestamp;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerSessions.RunAsync(RunSessionAsync, Reconnect, _queue.Queue, time, logger, stoppingToken);
+        ConsumerSessions.RunAsync(RunReportedSessionAsync, Reconnect, _queue.Queue, time, logger, stoppingToken);
+
+    /// <summary>A session whose failure the broker health check reports until the next session starts.</summary>
+    private async Task RunReportedSessionAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunSessionAsync(stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            health.SessionFailed(e);
+            throw;
+        }
+    }
 
     /// <summary>One connection's life: declare, consume and schedule until the connection drops or the host stops.</summary>
     private async Task RunSessionAsync(CancellationToken stoppingToken)
@@ -83,6 +98,7 @@ public sealed partial class CompactionWorker(
         await consumeChannel.ConsumeAsync(
             _queue.Queue, concurrency, async (_, delivery) => await HandleAsync(consumeChannel, delivery, PublishAsync, DeadLetterAsync, session.Token), consumerTag: string.Empty, session.Token);
         LogConsuming(_queue.Queue, concurrency);
+        health.SessionStarted();
 
         try
         {

@@ -26,10 +26,23 @@ done
 
 echo "starting the stack (data in $work)"
 # dotnet run applies the AppHost's launch profile (plain-HTTP dashboard), which running the dll directly would not.
+# setsid makes dotnet run the leader of a new process group, whose ID is $apphost; the AppHost it starts joins that
+# group. DCP runs in a session of its own and stops every resource once the AppHost has exited.
 setsid dotnet run -c Release --no-build --project OtelStorage.AppHost -- \
   "Infrastructure:Mode=Local" "Infrastructure:DataPath=$work" >"$work/apphost.log" 2>&1 &
 apphost=$!
-cleanup() { pkill -TERM -f "net10.0/OtelStorage.AppHost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; }
+backlog=""
+cleanup() {
+  [ -z "$backlog" ] || kill -TERM "$backlog" 2>/dev/null || true
+  kill -TERM -- "-$apphost" 2>/dev/null || true
+  wait "$apphost" 2>/dev/null || true
+  # dotnet run may exit before the AppHost does: wait for the whole group, and kill what is left after a minute.
+  for _ in $(seq 1 120); do
+    kill -0 -- "-$apphost" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  kill -KILL -- "-$apphost" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 wait_healthy() {
@@ -44,14 +57,15 @@ wait_healthy http://127.0.0.1:4318/health
 wait_healthy http://127.0.0.1:16686/health
 wait_healthy http://127.0.0.1:13133/alive
 
-pid_of() { pgrep -f "/$1/bin/Release/net10.0/$1" | head -n 1; }
+# Only this checkout's services and this run's broker and s3rver (their data is under $work), not another stack's.
+pid_of() { pgrep -f "^$root/$1/bin/Release/net10.0/$1" | head -n 1; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 declare -A pids before
 for svc in Ingest.Api Batcher.Worker Compactor.Worker Query.Api Health.Api; do
   pids[$svc]=$(pid_of "$svc")
 done
-pids[rabbitmq]=$(pgrep -f 'beam.smp.*otelstorage' | head -n 1)
-pids[s3rver]=$(pgrep -f 's3rver.js' | head -n 1)
+pids[rabbitmq]=$(pgrep -f "beam.smp.* -home $work/rabbitmq" | head -n 1)
+pids[s3rver]=$(pgrep -f "s3rver.js -d $work/s3rver" | head -n 1)
 
 echo "measuring single-stage limits"
 dotnet tests/OtelStorage.Benchmarks/bin/Release/net10.0/OtelStorage.Benchmarks.dll limits \
@@ -63,7 +77,6 @@ s3_bytes_before=$(du -sb "$work/s3rver" | cut -f1)
 for name in "${!pids[@]}"; do before[$name]=$(cpu_seconds "${pids[$name]}"); done
 
 s3_connection="Endpoint=http://127.0.0.1:9000;AccessKey=S3RVER;SecretKey=S3RVER;Bucket=otelstorage;Region=us-east-1;ForcePathStyle=true"
-backlog=""
 if [ -n "${E2E_BACKLOG_SECONDS:-}" ]; then
   dotnet tests/OtelStorage.Benchmarks/bin/Release/net10.0/OtelStorage.Benchmarks.dll backlog --s3 "$s3_connection" \
     --interval 10s --duration "${E2E_BACKLOG_SECONDS}s" --json "$work/backlog.json" &
@@ -90,7 +103,9 @@ queued_at_end=$(queue_messages || echo 0)
 drain_started=$(date +%s.%N)
 for _ in $(seq 1 600); do [ "$(queue_messages || echo 1)" = 0 ] && break; sleep 0.2; done
 drain_seconds=$(awk -v a="$drain_started" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+# Forgotten once reaped, so that cleanup never signals a PID the system has given to another process.
 [ -z "$backlog" ] || wait "$backlog" || true
+backlog=""
 s3_bytes_after=$(du -sb "$work/s3rver" | cut -f1)
 
 echo "measuring freshness (acknowledged -> queryable)"

@@ -5,10 +5,14 @@ namespace OtelStorage.Storage.Blocks;
 /// <summary>
 /// A bloom filter over trace IDs, sized for a target false-positive rate. Positions come from double hashing
 /// (Kirsch and Mitzenmacher) of a 128-bit mix of the ID, so IDs that are not uniformly random still spread.
-/// No false negatives: <see cref="MayContain"/> is true for every added ID.
+/// No false negatives: <see cref="MayContain"/> is true for every added ID. IDs are OTLP trace IDs, 16 bytes; any
+/// other length throws <see cref="ArgumentException"/>.
 /// </summary>
 public sealed class BloomFilter
 {
+    /// <summary>The length of an OTLP trace ID, the only length a filter takes.</summary>
+    public const int TraceIdLength = 16;
+
     private readonly ulong[] _bits;
 
     private BloomFilter(ulong[] bits, int hashCount)
@@ -31,6 +35,8 @@ public sealed class BloomFilter
         return new BloomFilter(new ulong[(bits + 63) / 64], hashes);
     }
 
+    /// <summary>Adds a 16-byte trace ID.</summary>
+    /// <exception cref="ArgumentException"><paramref name="traceId"/> is not 16 bytes.</exception>
     public void Add(ReadOnlySpan<byte> traceId)
     {
         var (h1, h2) = Hash(traceId);
@@ -42,6 +48,8 @@ public sealed class BloomFilter
         }
     }
 
+    /// <summary>False only if <paramref name="traceId"/> (16 bytes) was never added.</summary>
+    /// <exception cref="ArgumentException"><paramref name="traceId"/> is not 16 bytes.</exception>
     public bool MayContain(ReadOnlySpan<byte> traceId)
     {
         var (h1, h2) = Hash(traceId);
@@ -90,22 +98,16 @@ public sealed class BloomFilter
         return new BloomFilter(bits, hashes);
     }
 
-    private static (ulong H1, ulong H2) Hash(ReadOnlySpan<byte> id)
+    // Positions depend only on the ID's bytes, so a filter written by one process answers the same in every other.
+    private static (ulong H1, ulong H2) Hash(ReadOnlySpan<byte> traceId)
     {
-        ulong a, b;
-        if (id.Length == 16)
+        if (traceId.Length != TraceIdLength)
         {
-            a = BinaryPrimitives.ReadUInt64LittleEndian(id);
-            b = BinaryPrimitives.ReadUInt64LittleEndian(id[8..]);
-        }
-        else
-        {
-            var hash = new HashCode();
-            hash.AddBytes(id);
-            a = (ulong)hash.ToHashCode();
-            b = (ulong)id.Length;
+            throw new ArgumentException($"trace ID must be {TraceIdLength} bytes, got {traceId.Length}", nameof(traceId));
         }
 
+        var a = BinaryPrimitives.ReadUInt64LittleEndian(traceId);
+        var b = BinaryPrimitives.ReadUInt64LittleEndian(traceId[8..]);
         var h1 = Mix(a ^ Mix(b));
         var h2 = Mix(b + 0x9E3779B97F4A7C15UL ^ h1) | 1;
         return (h1, h2);

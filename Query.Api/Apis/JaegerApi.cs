@@ -32,11 +32,12 @@ public static class JaegerApi
 {
     public static IEndpointRouteBuilder MapJaegerApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Jaeger");
+        var api = app.MapGroup("/api").WithTags("Jaeger").WithJaegerParameterErrors();
         api.MapGet("/services", GetServices).WithName("JaegerServices").WithSummary("Jaeger: service names");
         api.MapGet("/services/{service}/operations", GetServiceOperations).WithName("JaegerServiceOperations").WithSummary("Jaeger: operation names of a service");
         api.MapGet("/operations", GetOperations).WithName("JaegerOperations").WithSummary("Jaeger: operations of a service with span kinds");
-        api.MapGet("/traces", FindTraces).WithName("JaegerFindTraces").WithSummary("Jaeger: traces matching a search, newest first");
+        api.MapGet("/traces", FindTraces).WithName("JaegerFindTraces").WithSummary("Jaeger: traces matching a search, newest first")
+            .CountsBadRequestsAs("jaeger_search");
         api.MapGet("/traces/{traceId}", GetTrace).WithName("JaegerGetTrace")
             .WithSummary("Jaeger: a trace by ID (Tempo's OTLP protobuf when the request accepts application/protobuf)");
         api.MapGet("/dependencies", GetDependencies).WithName("JaegerDependencies").WithSummary("Jaeger: dependency links (endTs and lookback in ms)");
@@ -73,21 +74,11 @@ public static class JaegerApi
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerOperation>>(list, list.Count));
     }
 
-    public static async Task<Results<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>, JsonHttpResult<JaegerResponse<object>>>> FindTraces(
+    public static async Task<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>> FindTraces(
         [AsParameters] JaegerSearchParameters parameters, [AsParameters] QueryServices services)
     {
-        (OtelStorage.Storage.Blocks.SpanQuery Query, int Limit) built;
-        try
-        {
-            built = Parse(parameters, services.Time.GetUtcNow()).Build(services.Options.Value, services.Time.GetUtcNow());
-        }
-        catch (QueryParameterException e)
-        {
-            services.Telemetry.Request("jaeger_search", "bad_request");
-            return Error(400, e.Message);
-        }
-
-        var traces = (await TraceSearch.FindTracesAsync(services, built.Query, built.Limit)).Traces;
+        var (query, limit) = Parse(parameters, services.Time.GetUtcNow()).Build(services.Options.Value, services.Time.GetUtcNow());
+        var traces = (await TraceSearch.FindTracesAsync(services, query, limit)).Traces;
         services.Telemetry.Request("jaeger_search", "ok");
         var data = traces.Select(t => JaegerConverter.ToTrace(t.Spans)).ToList();
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerTrace>>(data, data.Count));
@@ -96,16 +87,7 @@ public static class JaegerApi
     public static async Task<Results<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>, TraceResult, JsonHttpResult<JaegerResponse<object>>>> GetTrace(
         string traceId, [AsParameters] QueryServices services)
     {
-        byte[] id;
-        try
-        {
-            id = QueryParsing.TraceId(traceId, "traceId", padShort: true);
-        }
-        catch (QueryParameterException e)
-        {
-            return Error(400, e.Message);
-        }
-
+        var id = QueryParsing.TraceId(traceId, "traceId", padShort: true);
         var result = await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, services.Aborted);
         if (services.WantsProtobuf)
         {
@@ -122,20 +104,11 @@ public static class JaegerApi
             : TypedResults.Ok(Envelope<IReadOnlyList<JaegerTrace>>([JaegerConverter.ToTrace(result.Spans)], 1));
     }
 
-    public static async Task<Results<Ok<JaegerResponse<IReadOnlyList<JaegerDependency>>>, JsonHttpResult<JaegerResponse<object>>>> GetDependencies(
+    public static async Task<Ok<JaegerResponse<IReadOnlyList<JaegerDependency>>>> GetDependencies(
         [AsParameters] JaegerDependenciesParameters parameters, [AsParameters] QueryServices services)
     {
-        ulong end, lookback;
-        try
-        {
-            end = string.IsNullOrEmpty(parameters.EndTs) ? QueryParsing.ToUnixNano(services.Time.GetUtcNow()) : QueryParsing.UnixTime(parameters.EndTs, "endTs", 1_000_000, "milliseconds");
-            lookback = string.IsNullOrEmpty(parameters.Lookback) ? (ulong)TimeSpan.FromDays(1).Ticks * 100 : QueryParsing.UnixTime(parameters.Lookback, "lookback", 1_000_000, "milliseconds");
-        }
-        catch (QueryParameterException e)
-        {
-            return Error(400, e.Message);
-        }
-
+        var end = string.IsNullOrEmpty(parameters.EndTs) ? QueryParsing.ToUnixNano(services.Time.GetUtcNow()) : QueryParsing.UnixTime(parameters.EndTs, "endTs", 1_000_000, "milliseconds");
+        var lookback = string.IsNullOrEmpty(parameters.Lookback) ? (ulong)TimeSpan.FromDays(1).Ticks * 100 : QueryParsing.UnixTime(parameters.Lookback, "lookback", 1_000_000, "milliseconds");
         var edges = await services.Metadata.DependenciesAsync(services.Tenant, end > lookback ? end - lookback : 0, end, services.Aborted);
         var data = edges.Select(e => new JaegerDependency(e.Parent, e.Child, e.CallCount)).ToList();
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerDependency>>(data, data.Count));
@@ -181,6 +154,7 @@ public static class JaegerApi
 
     private static JaegerResponse<T> Envelope<T>(T data, int total) => new(data, total, 0, 0, null);
 
-    private static JsonHttpResult<JaegerResponse<object>> Error(int code, string message, string? traceId = null) =>
+    /// <summary>An error in Jaeger's envelope, whose message Grafana shows.</summary>
+    internal static JsonHttpResult<JaegerResponse<object>> Error(int code, string message, string? traceId = null) =>
         TypedResults.Json(new JaegerResponse<object>(null, 0, 0, 0, [new JaegerError(code, message, traceId)]), statusCode: code);
 }

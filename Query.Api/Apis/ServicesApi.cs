@@ -12,7 +12,7 @@ public static class ServicesApi
 {
     public static IEndpointRouteBuilder MapServicesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/").WithTags("Services");
+        var api = app.MapGroup("/").WithTags("Services").WithNativeParameterErrors();
         api.MapGet("/services", GetServices)
             .WithName("GetServices")
             .WithSummary("Services with request, error and latency statistics, from block metadata (no span scan)");
@@ -25,46 +25,25 @@ public static class ServicesApi
         return app;
     }
 
-    public static async Task<Results<Ok<ServicesResponse>, JsonHttpResult<ErrorResponse>>> GetServices(
+    public static async Task<Ok<ServicesResponse>> GetServices(
         [AsParameters] WindowParameters window, [AsParameters] QueryServices services)
     {
-        try
-        {
-            var (start, end) = Window(window);
-            return TypedResults.Ok(new ServicesResponse(await services.Metadata.ServicesAsync(services.Tenant, start, end, services.Aborted)));
-        }
-        catch (QueryParameterException e)
-        {
-            return ErrorResults.BadRequest(e.Message);
-        }
+        var (start, end) = Window(window);
+        return TypedResults.Ok(new ServicesResponse(await services.Metadata.ServicesAsync(services.Tenant, start, end, services.Aborted)));
     }
 
-    public static async Task<Results<Ok<OperationsResponse>, JsonHttpResult<ErrorResponse>>> GetOperations(
+    public static async Task<Ok<OperationsResponse>> GetOperations(
         string service, [AsParameters] WindowParameters window, [AsParameters] QueryServices services)
     {
-        try
-        {
-            var (start, end) = Window(window);
-            return TypedResults.Ok(new OperationsResponse(service, await services.Metadata.OperationsAsync(services.Tenant, service, start, end, services.Aborted)));
-        }
-        catch (QueryParameterException e)
-        {
-            return ErrorResults.BadRequest(e.Message);
-        }
+        var (start, end) = Window(window);
+        return TypedResults.Ok(new OperationsResponse(service, await services.Metadata.OperationsAsync(services.Tenant, service, start, end, services.Aborted)));
     }
 
-    public static async Task<Results<Ok<DependenciesResponse>, JsonHttpResult<ErrorResponse>>> GetDependencies(
+    public static async Task<Ok<DependenciesResponse>> GetDependencies(
         [AsParameters] WindowParameters window, [AsParameters] QueryServices services)
     {
-        try
-        {
-            var (start, end) = Window(window);
-            return TypedResults.Ok(new DependenciesResponse(await services.Metadata.DependenciesAsync(services.Tenant, start, end, services.Aborted)));
-        }
-        catch (QueryParameterException e)
-        {
-            return ErrorResults.BadRequest(e.Message);
-        }
+        var (start, end) = Window(window);
+        return TypedResults.Ok(new DependenciesResponse(await services.Metadata.DependenciesAsync(services.Tenant, start, end, services.Aborted)));
     }
 
     private static (ulong Start, ulong End) Window(WindowParameters w)

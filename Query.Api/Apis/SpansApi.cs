@@ -22,9 +22,10 @@ public static class SpansApi
 {
     public static IEndpointRouteBuilder MapSpansApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/spans").WithTags("Spans")
+        app.MapGroup("/spans").WithTags("Spans").WithNativeParameterErrors()
             .MapGet("/", SearchSpans)
             .WithName("SearchSpans")
+            .CountsBadRequestsAs("spans")
             .WithSummary("Spans matching every filter, newest first")
             .WithDescription("Order: start time descending, then trace ID and span ID ascending, so the same query over the same data gives the same answer. "
                              + "limit defaults to Query:DefaultLimit and may not exceed Query:MaxLimit; start defaults to end minus Query:DefaultSearchRange and end to now; "
@@ -32,31 +33,21 @@ public static class SpansApi
         return app;
     }
 
-    public static async Task<Results<Ok<SpansResponse>, JsonHttpResult<ErrorResponse>>> SearchSpans(
+    public static async Task<Ok<SpansResponse>> SearchSpans(
         [AsParameters] SpanSearchParameters parameters,
         [AsParameters] QueryServices services)
     {
-        SearchCriteria criteria;
-        try
-        {
-            criteria = Parse(parameters);
-            var (query, limit) = criteria.Build(services.Options.Value, services.Time.GetUtcNow());
-            using var reads = MeteredObjectStore.BeginScope();
-            var result = await services.Search.SearchSpansAsync(services.Tenant, query, limit, services.Aborted);
-            services.Telemetry.Request("spans", result.Partial ? "partial" : "ok");
-            services.MarkPartial(result);
-            return TypedResults.Ok(new SpansResponse(
-                [.. result.Spans.Select(SpanSummary.From)],
-                limit,
-                new SearchMetrics(result.TotalBlocks, result.BlocksConsidered, result.BlocksRead, reads.Statistics.Bytes),
-                result.Partial,
-                result.PartialReason));
-        }
-        catch (QueryParameterException e)
-        {
-            services.Telemetry.Request("spans", "bad_request");
-            return ErrorResults.BadRequest(e.Message);
-        }
+        var (query, limit) = Parse(parameters).Build(services.Options.Value, services.Time.GetUtcNow());
+        using var reads = MeteredObjectStore.BeginScope();
+        var result = await services.Search.SearchSpansAsync(services.Tenant, query, limit, services.Aborted);
+        services.Telemetry.Request("spans", result.Partial ? "partial" : "ok");
+        services.MarkPartial(result);
+        return TypedResults.Ok(new SpansResponse(
+            [.. result.Spans.Select(SpanSummary.From)],
+            limit,
+            new SearchMetrics(result.TotalBlocks, result.BlocksConsidered, result.BlocksRead, reads.Statistics.Bytes),
+            result.Partial,
+            result.PartialReason));
     }
 
     private static SearchCriteria Parse(SpanSearchParameters p)

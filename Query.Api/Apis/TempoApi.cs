@@ -40,16 +40,17 @@ public static class TempoApi
     public static IEndpointRouteBuilder MapTempoApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ready", () => TypedResults.Text("ready")).WithTags("Tempo").WithName("TempoReady").WithSummary("Tempo: readiness");
-        var api = app.MapGroup("/api").WithTags("Tempo");
+        var api = app.MapGroup("/api").WithTags("Tempo").WithNativeParameterErrors();
         api.MapGet("/echo", () => TypedResults.Text("echo")).WithName("TempoEcho").WithSummary("Tempo: connection test");
         api.MapGet("/status/buildinfo", GetBuildInfo).WithName("TempoBuildInfo").WithSummary("Tempo: build information");
-        api.MapGet("/search", Search).WithName("TempoSearch").WithSummary("Tempo: trace search (tags in logfmt, start/end in seconds)");
+        api.MapGet("/search", Search).WithName("TempoSearch").WithSummary("Tempo: trace search (tags in logfmt, start/end in seconds)")
+            .CountsBadRequestsAs("tempo_search");
         api.MapGet("/search/tags", GetTags).WithName("TempoSearchTags").WithSummary("Tempo: searchable tag names");
         api.MapGet("/v2/search/tags", GetTagsV2).WithName("TempoSearchTagsV2").WithSummary("Tempo: searchable tag names by scope");
         api.MapGet("/search/tag/{tag}/values", GetTagValues).WithName("TempoSearchTagValues").WithSummary("Tempo: values of a tag");
         api.MapGet("/v2/search/tag/{tag}/values", GetTagValuesV2).WithName("TempoSearchTagValuesV2").WithSummary("Tempo: typed values of a tag");
         api.MapGet("/v2/traces/{traceId}", GetTraceV2).WithName("TempoGetTraceV2").WithSummary("Tempo: a trace by ID ({\"trace\":{...}} or TraceByIDResponse protobuf)");
-        app.MapGet("/tempo/api/traces/{traceId}", GetTraceV1).WithTags("Tempo").WithName("TempoGetTrace")
+        app.MapGet("/tempo/api/traces/{traceId}", GetTraceV1).WithTags("Tempo").WithName("TempoGetTrace").WithNativeParameterErrors()
             .WithSummary("Tempo: a trace by ID ({\"batches\":[...]} or protobuf), the JSON form /api/traces/{id} gives to Jaeger");
         return app;
     }
@@ -61,41 +62,31 @@ public static class TempoApi
         return TypedResults.Ok(new TempoBuildInfo("2.6.0", version, "main", "otelstorage", string.Empty, "otelstorage (.NET " + Environment.Version.ToString(3) + ")"));
     }
 
-    public static async Task<Results<Ok<TempoSearchResponse>, JsonHttpResult<ErrorResponse>>> Search(
+    public static async Task<Ok<TempoSearchResponse>> Search(
         [AsParameters] TempoSearchParameters parameters, [AsParameters] QueryServices services)
     {
-        SpanQuery query;
-        int limit, perSet;
-        try
+        var c = new SearchCriteria
         {
-            var c = new SearchCriteria
-            {
-                Limit = SpansApi.ParseLimit(parameters.Limit),
-                StartUnixNano = string.IsNullOrEmpty(parameters.Start) ? null : QueryParsing.UnixTime(parameters.Start, "start", 1_000_000_000, "seconds"),
-                EndUnixNano = string.IsNullOrEmpty(parameters.End) ? null : QueryParsing.UnixTime(parameters.End, "end", 1_000_000_000, "seconds"),
-                MinDurationNanos = string.IsNullOrEmpty(parameters.MinDuration) ? null : QueryParsing.Duration(parameters.MinDuration, "minDuration"),
-                MaxDurationNanos = string.IsNullOrEmpty(parameters.MaxDuration) ? null : QueryParsing.Duration(parameters.MaxDuration, "maxDuration"),
-            };
-            foreach (var (key, value) in QueryParsing.Logfmt(parameters.Tags ?? string.Empty))
-            {
-                c.AddTag(key, value);
-            }
-
-            if (!string.IsNullOrWhiteSpace(parameters.Q))
-            {
-                TraceQl.Apply(parameters.Q, c);
-            }
-
-            (query, limit) = c.Build(services.Options.Value, services.Time.GetUtcNow());
-            perSet = string.IsNullOrEmpty(parameters.Spss) ? 3
-                : int.TryParse(parameters.Spss, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
-                : throw new QueryParameterException($"spss must be a positive integer, got '{parameters.Spss}'");
-        }
-        catch (QueryParameterException e)
+            Limit = SpansApi.ParseLimit(parameters.Limit),
+            StartUnixNano = string.IsNullOrEmpty(parameters.Start) ? null : QueryParsing.UnixTime(parameters.Start, "start", 1_000_000_000, "seconds"),
+            EndUnixNano = string.IsNullOrEmpty(parameters.End) ? null : QueryParsing.UnixTime(parameters.End, "end", 1_000_000_000, "seconds"),
+            MinDurationNanos = string.IsNullOrEmpty(parameters.MinDuration) ? null : QueryParsing.Duration(parameters.MinDuration, "minDuration"),
+            MaxDurationNanos = string.IsNullOrEmpty(parameters.MaxDuration) ? null : QueryParsing.Duration(parameters.MaxDuration, "maxDuration"),
+        };
+        foreach (var (key, value) in QueryParsing.Logfmt(parameters.Tags ?? string.Empty))
         {
-            services.Telemetry.Request("tempo_search", "bad_request");
-            return ErrorResults.BadRequest(e.Message);
+            c.AddTag(key, value);
         }
+
+        if (!string.IsNullOrWhiteSpace(parameters.Q))
+        {
+            TraceQl.Apply(parameters.Q, c);
+        }
+
+        var (query, limit) = c.Build(services.Options.Value, services.Time.GetUtcNow());
+        var perSet = string.IsNullOrEmpty(parameters.Spss) ? 3
+            : int.TryParse(parameters.Spss, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+            : throw new QueryParameterException($"spss must be a positive integer, got '{parameters.Spss}'");
 
         using var reads = MeteredObjectStore.BeginScope();
         var found = await TraceSearch.FindTracesAsync(services, query, limit);
@@ -129,16 +120,7 @@ public static class TempoApi
 
     private static async Task<Results<TraceResult, JsonHttpResult<ErrorResponse>>> GetTraceAsync(string traceId, QueryServices services, bool v2)
     {
-        byte[] id;
-        try
-        {
-            id = QueryParsing.TraceId(traceId, "traceId", padShort: true);
-        }
-        catch (QueryParameterException e)
-        {
-            return ErrorResults.BadRequest(e.Message);
-        }
-
+        var id = QueryParsing.TraceId(traceId, "traceId", padShort: true);
         var result = await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, services.Aborted);
         services.Telemetry.Request("tempo_trace", result.Spans.Count == 0 ? "not_found" : "ok");
         if (result.Spans.Count == 0)

@@ -11,9 +11,10 @@ public static class TracesApi
 
     public static IEndpointRouteBuilder MapTracesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/traces").WithTags("Traces");
+        var api = app.MapGroup("/traces").WithTags("Traces").WithNativeParameterErrors();
         api.MapGet("/{traceId}", GetTrace)
             .WithName("GetTrace")
+            .CountsBadRequestsAs("trace")
             .WithSummary("A trace by ID, across every block, without a time range")
             .WithDescription("OTLP JSON (hex IDs, {\"resourceSpans\":[...]}) by default; OTLP protobuf TracesData with 'Accept: application/x-protobuf'. Spans stored twice come back once.")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
@@ -25,17 +26,7 @@ public static class TracesApi
         string traceId,
         [AsParameters] QueryServices services)
     {
-        byte[] id;
-        try
-        {
-            id = QueryParsing.TraceId(traceId);
-        }
-        catch (QueryParameterException e)
-        {
-            services.Telemetry.Request("trace", "bad_request");
-            return ErrorResults.BadRequest(e.Message);
-        }
-
+        var id = QueryParsing.TraceId(traceId);
         var result = await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, services.Aborted);
         if (result.Spans.Count == 0)
         {

@@ -147,6 +147,7 @@ internal sealed class Replica : IAsyncDisposable
                 return connection;
             },
             Runner,
+            Health,
             Options.Create(options),
             Options.Create(new CompactionQueueOptions { Queue = queue }),
             TimeProvider.System,
@@ -160,6 +161,8 @@ internal sealed class Replica : IAsyncDisposable
     public CompactionJobRunner Runner { get; }
 
     public CompactionWorker Worker { get; }
+
+    public CompactionBrokerHealthCheck Health { get; } = new();
 
     public Task StartAsync() => Worker.StartAsync(CancellationToken.None);
 
