@@ -626,7 +626,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
 
     // The row groups' byte ranges come from the written footer, parsed by ParquetFooter: opening the file with
     // Parquet.Net's reader for them was a tenth of the Batcher's CPU (dotnet-trace, docs/PERFORMANCE.md).
-    private BlockIndex BuildIndex(byte[] data, ReadOnlySpan<V1Row> sortedRows, List<(int Start, int Count)> ranges)
+    private V1BlockIndex BuildIndex(byte[] data, ReadOnlySpan<V1Row> sortedRows, List<(int Start, int Count)> ranges)
     {
         var bloom = BloomFilter.Create(CountTraces(sortedRows), _options.BloomFalsePositiveRate);
         foreach (ref readonly var r in sortedRows)
@@ -664,7 +664,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
                 maxStart));
         }
 
-        return new BlockIndex
+        return new V1BlockIndex
         {
             Bloom = bloom,
             RowGroups = groups,
