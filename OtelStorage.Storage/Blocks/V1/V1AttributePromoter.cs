@@ -9,7 +9,8 @@ namespace OtelStorage.Storage.Blocks.V1;
 /// <summary>
 /// Copies span attributes into the promoted columns that <see cref="V1Schema.PromotedAttributes"/> lists, reading each
 /// encoded <c>KeyValue</c> as it is. A column takes the value of the first of its keys, in the schema's order, that
-/// the span has: the stable semantic-convention key wins over the legacy one, whatever their order on the span.
+/// the span has with a value of the column's type (a string; for an integer column an integer, or a string that
+/// parses as one): the stable semantic-convention key wins over the legacy one, whatever their order on the span.
 /// </summary>
 internal sealed class V1AttributePromoter(BlockStrings strings)
 {
