@@ -1,120 +1,16 @@
-using System.Buffers.Binary;
-using OtelStorage.Storage.Blocks.V1;
-
 namespace OtelStorage.Storage.Blocks;
 
-/// <summary>Where one row group of a block's data object lies, and which trace IDs and start times it holds.</summary>
-public sealed record RowGroupRange(
-    long Offset,
-    int Length,
-    int Rows,
-    UInt128 MinTraceId,
-    UInt128 MaxTraceId,
-    ulong MinStartTimeUnixNano,
-    ulong MaxStartTimeUnixNano)
-{
-    public bool MayContainTrace(UInt128 traceId) => traceId >= MinTraceId && traceId <= MaxTraceId;
-}
-
 /// <summary>
-/// The content of a block's index object: the trace-ID bloom filter, the row-group table (byte range, trace-ID
-/// and start-time bounds) and a copy of the data object's Parquet footer. With it, a trace lookup costs one
-/// ranged GET of the data object: no footer read. Immutable and safe to cache for the block's lifetime.
+/// What a reader needs of a block before it reads the block's data, read once per block by
+/// <see cref="IBlockReader.ReadIndexAsync"/> and cached by the caller. Callers ask only whether a trace may be in the
+/// block and how much memory the index holds; what else it holds, and how it is stored, belong to the block's format,
+/// and only a reader of that format looks further.
 /// </summary>
-public sealed class BlockIndex
+public abstract class BlockIndex
 {
-    private static ReadOnlySpan<byte> Magic => "OSI1"u8;
-
-    public required BloomFilter Bloom { get; init; }
-
-    public required IReadOnlyList<RowGroupRange> RowGroups { get; init; }
-
-    /// <summary>Length of the data object in bytes.</summary>
-    public required long DataLength { get; init; }
-
-    /// <summary>The last <c>FooterBytes.Length</c> bytes of the data object (Parquet footer, its length and the magic).</summary>
-    public required ReadOnlyMemory<byte> FooterBytes { get; init; }
-
     /// <summary>Approximate memory held, for bounded caches.</summary>
-    public long ApproximateBytes => Bloom.SerializedSize + FooterBytes.Length + RowGroups.Count * 96L;
+    public abstract long ApproximateBytes { get; }
 
-    /// <summary>The footer split by row group, parsed on first use: once per cached index, not once per lookup.</summary>
-    internal ParquetFooter Footer => _footer ??= ParquetFooter.Parse(FooterBytes);
-
-    private ParquetFooter? _footer;
-
-    /// <summary>False when the block certainly lacks the trace; true means "probably" (bloom false positives are ≤ 1%).</summary>
-    public bool MayContain(ReadOnlySpan<byte> traceId) => Bloom.MayContain(traceId);
-
-    public byte[] Serialize()
-    {
-        var size = 4 + 4 + Bloom.SerializedSize + 4 + RowGroups.Count * 72 + 8 + 4 + FooterBytes.Length;
-        var buffer = new byte[size];
-        var s = buffer.AsSpan();
-        Magic.CopyTo(s);
-        var pos = 4;
-        BinaryPrimitives.WriteInt32LittleEndian(s[pos..], Bloom.SerializedSize);
-        pos += 4;
-        Bloom.WriteTo(s[pos..]);
-        pos += Bloom.SerializedSize;
-        BinaryPrimitives.WriteInt32LittleEndian(s[pos..], RowGroups.Count);
-        pos += 4;
-        foreach (var rg in RowGroups)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(s[pos..], rg.Offset);
-            BinaryPrimitives.WriteInt32LittleEndian(s[(pos + 8)..], rg.Length);
-            BinaryPrimitives.WriteInt32LittleEndian(s[(pos + 12)..], rg.Rows);
-            BinaryPrimitives.WriteUInt128BigEndian(s[(pos + 16)..], rg.MinTraceId);
-            BinaryPrimitives.WriteUInt128BigEndian(s[(pos + 32)..], rg.MaxTraceId);
-            BinaryPrimitives.WriteUInt64LittleEndian(s[(pos + 48)..], rg.MinStartTimeUnixNano);
-            BinaryPrimitives.WriteUInt64LittleEndian(s[(pos + 56)..], rg.MaxStartTimeUnixNano);
-            pos += 72;
-        }
-
-        BinaryPrimitives.WriteInt64LittleEndian(s[pos..], DataLength);
-        BinaryPrimitives.WriteInt32LittleEndian(s[(pos + 8)..], FooterBytes.Length);
-        pos += 12;
-        FooterBytes.Span.CopyTo(s[pos..]);
-        return buffer;
-    }
-
-    public static BlockIndex Deserialize(ReadOnlySpan<byte> s)
-    {
-        if (s.Length < 16 || !s[..4].SequenceEqual(Magic))
-        {
-            throw new InvalidDataException("index object does not start with OSI1");
-        }
-
-        var pos = 4;
-        var bloomLength = BinaryPrimitives.ReadInt32LittleEndian(s[pos..]);
-        pos += 4;
-        var bloom = BloomFilter.ReadFrom(s.Slice(pos, bloomLength));
-        pos += bloomLength;
-        var count = BinaryPrimitives.ReadInt32LittleEndian(s[pos..]);
-        pos += 4;
-        var groups = new RowGroupRange[count];
-        for (var i = 0; i < count; i++)
-        {
-            groups[i] = new RowGroupRange(
-                BinaryPrimitives.ReadInt64LittleEndian(s[pos..]),
-                BinaryPrimitives.ReadInt32LittleEndian(s[(pos + 8)..]),
-                BinaryPrimitives.ReadInt32LittleEndian(s[(pos + 12)..]),
-                BinaryPrimitives.ReadUInt128BigEndian(s[(pos + 16)..]),
-                BinaryPrimitives.ReadUInt128BigEndian(s[(pos + 32)..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(s[(pos + 48)..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(s[(pos + 56)..]));
-            pos += 72;
-        }
-
-        var dataLength = BinaryPrimitives.ReadInt64LittleEndian(s[pos..]);
-        var footerLength = BinaryPrimitives.ReadInt32LittleEndian(s[(pos + 8)..]);
-        pos += 12;
-        return new BlockIndex
-        {
-            Bloom = bloom,
-            RowGroups = groups,
-            DataLength = dataLength,
-            FooterBytes = s.Slice(pos, footerLength).ToArray(),
-        };
-    }
+    /// <summary>False when the block certainly lacks the trace; true means "probably".</summary>
+    public abstract bool MayContain(ReadOnlySpan<byte> traceId);
 }

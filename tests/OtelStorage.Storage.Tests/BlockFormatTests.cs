@@ -4,6 +4,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Storage.Blocks.V1;
 using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Workload;
 using Parquet;
@@ -186,7 +187,7 @@ public sealed class BlockFormatTests : IDisposable
         var large = spans.Where((_, i) => i % 10 == 0).ToList();
         var expected = TestData.Fingerprints(requests);
         var meta = await TestData.WriteBlockAsync(_store, "t1", requests, new BlockBuildOptions { RowGroupSpans = 2_000, RowGroupBytes = 1024 * 1024 });
-        var index = await _store.ReadIndexAsync(meta, TestContext.Current.CancellationToken);
+        var index = Assert.IsType<V1BlockIndex>(await _store.ReadIndexAsync(meta, TestContext.Current.CancellationToken));
 
         // 300 spans of 100 kB are 30 MB: about 30 row groups of 1 MiB, where the span count alone would give 2.
         Assert.InRange(meta.RowGroupCount, 25, 40);

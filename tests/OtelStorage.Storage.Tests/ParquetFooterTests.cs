@@ -91,12 +91,12 @@ public sealed class ParquetFooterTests : IDisposable
         Assert.Throws<InvalidDataException>(() => ParquetFooter.Parse(metadata));
     }
 
-    private async Task<(byte[] Data, BlockIndex Index)> WriteAsync(CancellationToken ct)
+    private async Task<(byte[] Data, V1BlockIndex Index)> WriteAsync(CancellationToken ct)
     {
         var requests = new RealisticSpanGenerator(seed: 11).Requests(7_000, 500).ToList();
         var meta = await TestData.WriteBlockAsync(_store, "t1", requests, new BlockBuildOptions { RowGroupSpans = 1_000 });
         var data = await File.ReadAllBytesAsync(Path.Combine(_folder, "blocks", "t1", meta.BlockId, "data.parquet"), ct);
-        return (data, await _store.ReadIndexAsync(meta, ct));
+        return (data, Assert.IsType<V1BlockIndex>(await _store.ReadIndexAsync(meta, ct)));
     }
 
     private static byte[] WithTrailer(byte[] metadata) =>

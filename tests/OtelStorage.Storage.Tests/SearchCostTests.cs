@@ -4,6 +4,7 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Storage.Blocks.V1;
 using OtelStorage.Storage.ObjectStore;
 using Xunit;
 
@@ -59,7 +60,7 @@ public sealed class SearchCostTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var meta = await TestData.WriteBlockAsync(_store, "t1", [LargeSpans()]);
         var memory = new BlockStore(new PreloadedObjectStore(_folder), new BlockKeys("blocks"));
-        var index = await memory.ReadIndexAsync(meta, ct);
+        var index = Assert.IsType<V1BlockIndex>(await memory.ReadIndexAsync(meta, ct));
         Assert.Equal(Spans, index.RowGroups.Count);
         await memory.SearchAsync(meta, index, new SpanQuery { Attributes = [new("warm", "up")] }, ct);
 

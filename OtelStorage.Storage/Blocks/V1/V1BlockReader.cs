@@ -13,10 +13,19 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
     {
         var bytes = await store.ReadAsync(keys.Index(meta.Tenant, meta.BlockId), cancellationToken)
             ?? throw new FileNotFoundException($"index object of committed block {meta.Tenant}/{meta.BlockId} is missing");
-        return BlockIndex.Deserialize(bytes);
+        return V1BlockIndex.Deserialize(bytes);
     }
 
-    public async Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken) =>
+        FindTraceAsync(meta, V1IndexOf(meta, index), traceId, cancellationToken);
+
+    public Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken) =>
+        SearchAsync(meta, V1IndexOf(meta, index), query, cancellationToken);
+
+    private static V1BlockIndex V1IndexOf(BlockMeta meta, BlockIndex index) =>
+        index as V1BlockIndex ?? throw new ArgumentException($"the index given for block {meta.Tenant}/{meta.BlockId} is a {index.GetType().Name}, not a v1 index: pass what this block's reader returned from ReadIndexAsync", nameof(index));
+
+    private async Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, V1BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken)
     {
         if (!index.MayContain(traceId.Span))
         {
@@ -70,7 +79,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         return result;
     }
 
-    public async Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, V1BlockIndex index, SpanQuery query, CancellationToken cancellationToken)
     {
         if (!query.MayMatch(meta) || query.Limit <= 0)
         {

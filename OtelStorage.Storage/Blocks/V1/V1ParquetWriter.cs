@@ -6,31 +6,6 @@ using DataField = Parquet.Schema.DataField;
 
 namespace OtelStorage.Storage.Blocks.V1;
 
-/// <summary>One span as the builder holds it: scalars, ids of <see cref="BlockStrings"/>, and slices of a <see cref="SpanArena"/>. It holds no references.</summary>
-internal struct V1Row
-{
-    public Slice TraceId;
-    public Slice SpanId;
-    public Slice ParentSpanId;
-    public Slice Rest;
-    public ulong Start;
-    public long Duration;
-    public int Name;
-    public int TraceState;
-    public int HttpMethod;
-    public int HttpRoute;
-    public int DbSystem;
-    public int Kind;
-    public int StatusCode;
-    public int Flags;
-    public int HttpStatusCode;
-    public int Resource;
-    public int Scope;
-}
-
-/// <summary>The serialized resources and scopes of a block, and each resource's service name, indexed by <see cref="V1Row.Resource"/> and <see cref="V1Row.Scope"/>.</summary>
-internal sealed record V1Envelopes(List<Slice> Resources, List<int> ResourceServices, List<Slice> Scopes);
-
 /// <summary>
 /// Writes v1 rows in the schema of <see cref="V1Schema"/> with Apache Arrow's C++ Parquet writer (ParquetSharp).
 /// Every value goes in as an address into the arena, with no copy or object per value, and Zstd runs natively:
