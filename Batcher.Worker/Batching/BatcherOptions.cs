@@ -22,8 +22,8 @@ public sealed class BatcherOptions : IValidatableObject
     public long BatchMaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Longest time a span waits in an open batch. With the 2 s query-side refresh this gives the 5 s freshness
-    /// bound (DESIGN.md: freshness is batch_timeout plus 2 s).
+    /// Longest time a span waits in an open batch. Query.Api polls block lists every second (Query:BlockPollInterval),
+    /// so a span is queryable within this plus about 2 s, DESIGN.md's freshness bound.
     /// </summary>
     [ConfigurationKeyName("batch_timeout_ms"), Range(10, 600_000, ErrorMessage = "processing:batch_timeout_ms must be between {1} and {2}.")]
     public int BatchTimeoutMs { get; set; } = 3_000;
