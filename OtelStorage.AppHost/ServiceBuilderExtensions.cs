@@ -73,9 +73,8 @@ public static class ServiceBuilderExtensions
 
     /// <summary>
     /// For the services that encode Parquet natively (ParquetSharp), two allocators that keep freed memory resident:
-    /// glibc's, with an arena per contending thread (about 100 MiB more at 100k spans/s, 656 against 554 MiB), and
-    /// Arrow's mimalloc pool, which returned freed pages only after a delay (the Batcher at 100k spans/s: 556–573 MiB
-    /// with the default delay, 370–441 MiB without; docs/PERFORMANCE.md).
+    /// glibc's, with an arena per contending thread, and Arrow's mimalloc pool, which returns freed pages only after
+    /// a delay. Both limits keep the Batcher within its memory target (docs/PERFORMANCE.md).
     /// </summary>
     private static IResourceBuilder<ProjectResource> WithNativeAllocatorLimits(this IResourceBuilder<ProjectResource> project) =>
         project

@@ -16,9 +16,9 @@ namespace Ingest.Api.Grpc;
 /// Grpc.AspNetCore throws plain exceptions for a compressed flag other than 0 or 1 and for a length past 2^31 - 1,
 /// which it answers with UNKNOWN and logs as handler errors; they are the client's framing errors, answered here with
 /// INTERNAL (as grpc-go and Grpc.AspNetCore itself answer the other framing errors) and RESOURCE_EXHAUSTED.
-/// Kestrel's default body limit (30,000,000 bytes), which Grpc.AspNetCore keeps for unary calls, failed valid exports
-/// between that and Otlp:MaxRequestBytes with UNKNOWN; the message size limit bounds what is read instead.
-/// Both were found by the fuzz suite (docs/RELIABILITY-fuzz.md).
+/// Kestrel's default body limit (30,000,000 bytes), which Grpc.AspNetCore keeps for unary calls, would fail valid
+/// exports between that and Otlp:MaxRequestBytes with UNKNOWN; the message size limit bounds what is read instead
+/// (docs/RELIABILITY-fuzz.md).
 /// </remarks>
 public sealed class GrpcFrameGuard(RequestDelegate next, IOptions<OtlpReceiverOptions> options)
 {

@@ -8,7 +8,7 @@ namespace Ingest.Api.Grpc;
 /// gzip for gRPC messages, like Grpc.Net's own provider, except that a message that cannot be decompressed fails the
 /// call with INTERNAL and what was wrong (https://github.com/grpc/grpc/blob/master/doc/statuscodes.md: "Could not
 /// decompress, but compression algorithm supported"). Grpc.Net's provider lets the InvalidDataException escape,
-/// which became UNKNOWN and a handler error in the log for every corrupt message a client sent (found by the fuzz suite).
+/// which becomes UNKNOWN and a handler error in the log for every corrupt message a client sends.
 /// It also stops inflating past <paramref name="maxMessageBytes"/> with RESOURCE_EXHAUSTED: Grpc.AspNetCore checks its
 /// receive limit only on the whole decompressed message, so without this a gzip bomb of a few MiB on the wire would be
 /// inflated into memory, gigabytes of it, before being refused.

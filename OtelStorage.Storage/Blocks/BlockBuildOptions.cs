@@ -4,8 +4,8 @@ namespace OtelStorage.Storage.Blocks;
 public sealed record BlockBuildOptions
 {
     /// <summary>
-    /// A lookup decodes every column of its row group, so this sets its CPU cost: on 10,000-span blocks, 2,000-span
-    /// row groups gave a p50 of 14 ms against 41 ms for 10,000, for 3 more bytes per span (query-store benchmark).
+    /// A lookup decodes every column of its row group, so this sets its CPU cost, traded against a few bytes per
+    /// span (figures: docs/performance-query.md).
     /// </summary>
     public const int DefaultRowGroupSpans = 2_000;
 
@@ -15,8 +15,7 @@ public sealed record BlockBuildOptions
     /// <summary>
     /// 4 MiB: a row group also ends once its spans hold this many bytes (their IDs, name, trace state and the rest of
     /// the span, before compression). Realistic spans (about 300 bytes) reach <see cref="RowGroupSpans"/> first; spans
-    /// with large attributes get smaller row groups, so that a lookup decodes megabytes rather than a whole block
-    /// (the fuzz suite's spans with 128 KiB attributes made Query.Api decode 100 MiB per lookup).
+    /// with large attributes get smaller row groups, so that a lookup decodes megabytes rather than a whole block.
     /// </summary>
     public const int DefaultRowGroupBytes = 4 * 1024 * 1024;
 
@@ -24,8 +23,8 @@ public sealed record BlockBuildOptions
     public int RowGroupBytes { get; init; } = DefaultRowGroupBytes;
 
     /// <summary>
-    /// Bloom filter false-positive rate. A trace lookup over N blocks reads 1 + N × this data objects on average:
-    /// 1.05 at 1,000 blocks, under the 1.1 target with room for noise (at 0.0001 three runs measured 1.089 to 1.108).
+    /// Bloom filter false-positive rate. A trace lookup over N blocks reads 1 + N × this data objects on average,
+    /// 1.05 at 1,000 blocks, under the 1.1 target with room for noise (docs/architecture.md, block format v1).
     /// </summary>
     public double BloomFalsePositiveRate { get; init; } = 0.00005;
 

@@ -4,7 +4,7 @@ namespace Query.Api.Apis;
 
 /// <summary>
 /// A GET that matches no route gets a JSON 404 naming the path, instead of an empty body. Path parameters that are
-/// not one segment (an encoded slash, <c>..</c> resolved away) end here too (found by the fuzz suite).
+/// not one segment (an encoded slash, <c>..</c> resolved away) end here too.
 /// </summary>
 public static class NotFoundApi
 {

@@ -163,8 +163,7 @@ public static class QueryParsing
             }
             catch (InvalidOperationException)
             {
-                // An escape that makes an unpaired UTF-16 surrogate ("\ud800") only fails when the string is read; it was a 500
-                // (found by the fuzz suite).
+                // An escape that makes an unpaired UTF-16 surrogate ("\ud800") only fails when the string is read.
                 throw new QueryParameterException($"tags must hold valid text: the value of '{key}' has an invalid escape, got '{json}'");
             }
 

@@ -36,8 +36,7 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
     private readonly int _concurrency = blocklist.Value.MaxConcurrentBlockReads;
     private readonly TimeSpan _timeout = options.Value.SearchTimeout;
 
-    // Shared by every request: without it, memory grew with the number of concurrent searches times the blocks each
-    // read at once (eight searches over blocks holding 60 MiB spans took Query.Api past 8 GiB, found by the fuzz suite).
+    // Shared by every request, so memory is bounded by this, not by concurrent searches times the blocks each reads.
     private readonly SemaphoreSlim _scans = new(options.Value.MaxConcurrentBlockScans, options.Value.MaxConcurrentBlockScans);
 
     public void Dispose() => _scans.Dispose();

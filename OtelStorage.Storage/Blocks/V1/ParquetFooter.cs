@@ -6,7 +6,7 @@ namespace OtelStorage.Storage.Blocks.V1;
 /// <summary>
 /// A data object's Parquet footer, split into its row groups, so that a lookup hands Parquet.Net a footer of only
 /// the row groups it reads. Parsing a footer costs in proportion to its row groups (a compacted block has hundreds),
-/// and every lookup used to parse all of them. The split is done on the Thrift compact encoding of
+/// so a lookup must not parse all of them. The split is done on the Thrift compact encoding of
 /// <c>FileMetaData</c> (https://github.com/apache/thrift/blob/master/doc/specs/thrift-compact-protocol.md):
 /// top-level fields are copied as they are, except <c>num_rows</c> (3), which is recounted, and <c>row_groups</c>
 /// (4), of which only the chosen elements are kept. Column chunks keep their absolute file offsets, so the result

@@ -105,7 +105,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         AttributeFilter[] filters = [.. query.Attributes.Select(a => new AttributeFilter(a.Key, a.Value))];
         // The filters a promoted column can rule out, resolved once: other keys cannot be pre-filtered, and checking
-        // each of them on every row cost a search with hundreds of tag filters tens of seconds (found by the fuzz suite).
+        // each of them on every row would make a search with hundreds of tag filters take seconds per block.
         (string Column, string Value)[] promoted =
         [
             .. query.Attributes

@@ -124,9 +124,8 @@ internal sealed class V1Rows
     /// <summary>
     /// Whether row <paramref name="i"/> has every wanted attribute, on the span or its resource, with the text
     /// <see cref="AttributeText.Format"/> gives. The span's attributes are read from its encoded bytes, and only a
-    /// value whose key matches is decoded: a search filtering on an attribute no span has used to decode every span it
-    /// passed over, with all its attributes, events and links (a few spans with 60 MiB attributes made a search take
-    /// gigabytes, found by the fuzz suite).
+    /// value whose key matches is decoded, so a search never decodes the attributes, events and links of the spans it
+    /// passes over, however large they are.
     /// </summary>
     public bool AttributesMatch(int i, IReadOnlyList<AttributeFilter> wanted)
     {
