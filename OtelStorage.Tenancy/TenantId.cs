@@ -13,7 +13,8 @@ public static partial class TenantId
     /// <summary>The tenant used when a request names none.</summary>
     public const string Default = "single-tenant";
 
-    public const string Pattern = "^[A-Za-z0-9_-]{1,64}$";
+    /// <summary>\z, not $: $ also matches before a final newline, which would let "acme\n" into object keys.</summary>
+    public const string Pattern = @"^[A-Za-z0-9_-]{1,64}\z";
 
     public static bool IsValid(string? tenant) => tenant is not null && TenantRegex().IsMatch(tenant);
 
