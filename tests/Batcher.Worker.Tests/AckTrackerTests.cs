@@ -68,7 +68,7 @@ public sealed class AckTrackerTests(RabbitMqServer rabbit, S3rverServer s3)
         await deliveries.Channel.BasicQosAsync(0, 100, global: false, ct);
 
         Assert.Equal([Frame.Nack(tag[1]), Frame.Nack(tag[4]), Frame.AckUpTo(tag[0]), Frame.AckUpTo(tag[5])], frames.Frames);
-        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 2, Timeout, "two dead letters");
+        await Eventually.TrueAsync(async _ => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 2, Timeout, TestContext.Current.CancellationToken, "two dead letters");
         var deadLetters = new List<BasicGetResult>();
         while (await harness.GetAsync(harness.Queue.DeadLetterQueue) is { } message)
         {
@@ -176,7 +176,7 @@ public sealed class AckTrackerTests(RabbitMqServer rabbit, S3rverServer s3)
         public async Task<List<int>> CloseAndReadUnacknowledgedAsync(int expected)
         {
             await Channel.CloseAsync(TestContext.Current.CancellationToken);
-            await BatcherHarness.WaitUntilAsync(async () => await _harness.ReadyMessagesAsync(_harness.Queue.Queue) >= expected, Timeout, $"{expected} unacknowledged messages back in the queue");
+            await Eventually.TrueAsync(async _ => await _harness.ReadyMessagesAsync(_harness.Queue.Queue) >= expected, Timeout, TestContext.Current.CancellationToken, $"{expected} unacknowledged messages back in the queue");
             var returned = new List<BasicGetResult>();
             while (await _harness.GetAsync(_harness.Queue.Queue) is { } message)
             {

@@ -35,7 +35,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
 
         var acmeBlocks = await harness.WaitForSpansAsync("acme", expectedAcme.Count, Timeout);
         await harness.WaitForSpansAsync("globex", expectedGlobex.Count, Timeout);
-        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.Queue) == 0, Timeout, "the queue to drain");
+        await Eventually.TrueAsync(async _ => await harness.ReadyMessagesAsync(harness.Queue.Queue) == 0, Timeout, TestContext.Current.CancellationToken, "the queue to drain");
 
         Assert.Equal(expectedAcme, Fingerprints(await harness.StoredSpansAsync("acme")));
         Assert.Equal(expectedGlobex, Fingerprints(await harness.StoredSpansAsync("globex")));
@@ -43,7 +43,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
         Assert.All(acmeBlocks, m => Assert.Equal("acme", m.Tenant));
         Assert.Equal(expectedAcme.Count + expectedGlobex.Count, worker.Counter("otelstorage.batcher.spans.consumed"));
         Assert.Equal(acme.Count + globex.Count, worker.Counter("otelstorage.batcher.messages.consumed"));
-        await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.blocks.written") >= acmeBlocks.Count + 1), Timeout, "block counters");
+        await Eventually.TrueAsync(() => worker.Counter("otelstorage.batcher.blocks.written") >= acmeBlocks.Count + 1, Timeout, TestContext.Current.CancellationToken, "block counters");
         Assert.True(worker.Counter("otelstorage.batcher.block.bytes") > 0);
     }
 
@@ -95,14 +95,14 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
 
         // Every message is batched, and every block cut so far is committed: what is left open is under the limit.
         var blocks = new Dictionary<string, int[]>();
-        await BatcherHarness.WaitUntilAsync(
-            async () =>
+        await Eventually.TrueAsync(
+            async ct =>
             {
-                foreach (var meta in await harness.Blocks.ListBlocksAsync("acme", null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken))
+                foreach (var meta in await harness.Blocks.ListBlocksAsync("acme", null, ct).ToListAsync(ct))
                 {
                     if (!blocks.ContainsKey(meta.BlockId))
                     {
-                        var spans = await harness.Blocks.ReadAllAsync(meta, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+                        var spans = await harness.Blocks.ReadAllAsync(meta, ct).ToListAsync(ct);
                         blocks[meta.BlockId] = [.. spans.Select(s => messageOf[s.Span.TraceId]).Distinct().Order()];
                     }
                 }
@@ -111,6 +111,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
                     && blocks.Values.Sum(b => b.Sum(i => (long)requests[i].CalculateSize())) > totalBytes - limit;
             },
             Timeout,
+            TestContext.Current.CancellationToken,
             "every block cut by the byte limit to be committed");
 
         // 4.5 limits' worth of messages, each block holding at least the limit and less than one message more: 3 or 4
@@ -153,7 +154,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
         await harness.PublishAsync(good, "acme");
 
         await harness.WaitForSpansAsync("acme", spans, Timeout);
-        await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 5, Timeout, "five dead letters");
+        await Eventually.TrueAsync(async _ => await harness.ReadyMessagesAsync(harness.Queue.DeadLetterQueue) == 5, Timeout, TestContext.Current.CancellationToken, "five dead letters");
         var reasons = new List<string>();
         for (var i = 0; i < 5; i++)
         {
@@ -196,7 +197,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
         };
 
         // Before any message: sized for Ingest.Api's largest messages, 8 MiB / 256 KiB.
-        await BatcherHarness.WaitUntilAsync(async () => await PrefetchAsync() is [32], Timeout, "one consumer with a window of 32");
+        await Eventually.TrueAsync(async _ => await PrefetchAsync() is [32], Timeout, TestContext.Current.CancellationToken, "one consumer with a window of 32");
 
         // Messages of about 50 KB: 8 MiB / 50 KB is about 168.
         var requests = new RealisticSpanGenerator(seed: 31).Requests(80_000, 160).ToList();
@@ -209,7 +210,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
         await harness.WaitForSpansAsync("acme", Fingerprints(requests).Count, Timeout);
         var expected = options.PrefetchFor(average);
         Assert.InRange(expected, 120, 230);
-        await BatcherHarness.WaitUntilAsync(async () => await PrefetchAsync() is [var window] && Math.Abs(window - expected) * 4 <= expected, Timeout, $"one consumer with a window near {expected}");
+        await Eventually.TrueAsync(async _ => await PrefetchAsync() is [var window] && Math.Abs(window - expected) * 4 <= expected, Timeout, TestContext.Current.CancellationToken, $"one consumer with a window near {expected}");
 
         // Small messages: the window reaches its cap in messages.
         var tiny = new RealisticSpanGenerator(seed: 32).Requests(3_000, 2).ToList();
@@ -220,7 +221,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
 
         await harness.WaitForSpansAsync("acme", Fingerprints(requests).Count + Fingerprints(tiny).Count, Timeout);
         Assert.Equal(300, options.PrefetchFor(tiny.Average(r => r.CalculateSize())));
-        await BatcherHarness.WaitUntilAsync(async () => await PrefetchAsync() is [300], Timeout, "one consumer with the capped window of 300");
+        await Eventually.TrueAsync(async _ => await PrefetchAsync() is [300], Timeout, TestContext.Current.CancellationToken, "one consumer with the capped window of 300");
         Assert.Equal(0u, await harness.ReadyMessagesAsync(harness.Queue.Queue));
 
         async Task<int[]> PrefetchAsync()
@@ -245,7 +246,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
         }
 
         var spans = Fingerprints(requests).Count;
-        await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.spans.consumed") == spans), Timeout, "the worker to batch every span");
+        await Eventually.TrueAsync(() => worker.Counter("otelstorage.batcher.spans.consumed") == spans, Timeout, TestContext.Current.CancellationToken, "the worker to batch every span");
         Assert.Empty(await harness.Blocks.ListBlockIdsAsync("acme", null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
 
         await worker.StopAsync();
@@ -279,7 +280,7 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
                 await harness.PublishAsync(r);
             }
 
-            await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.objectstore.errors") >= 2), Timeout, "failed writes");
+            await Eventually.TrueAsync(() => worker.Counter("otelstorage.batcher.objectstore.errors") >= 2, Timeout, TestContext.Current.CancellationToken, "failed writes");
             Assert.Equal(0u, await harness.ReadyMessagesAsync(harness.Queue.Queue));
             await s3.StartAsync(TestContext.Current.CancellationToken);
             await harness.WaitForSpansAsync("acme", Fingerprints(before).Count + Fingerprints(during).Count, Timeout);
@@ -292,11 +293,11 @@ public sealed class BatcherTests(RabbitMqServer rabbit, S3rverServer s3)
             }
 
             var errors = worker.Counter("otelstorage.batcher.objectstore.errors");
-            await BatcherHarness.WaitUntilAsync(() => Task.FromResult(worker.Counter("otelstorage.batcher.objectstore.errors") > errors), Timeout, "failed writes");
+            await Eventually.TrueAsync(() => worker.Counter("otelstorage.batcher.objectstore.errors") > errors, Timeout, TestContext.Current.CancellationToken, "failed writes");
             var stopping = worker.StopAsync();
             await worker.AbortConnectionAsync();
             await stopping;
-            await BatcherHarness.WaitUntilAsync(async () => await harness.ReadyMessagesAsync(harness.Queue.Queue) == (uint)whileDown.Count, Timeout, "every unwritten message back in the queue");
+            await Eventually.TrueAsync(async _ => await harness.ReadyMessagesAsync(harness.Queue.Queue) == (uint)whileDown.Count, Timeout, TestContext.Current.CancellationToken, "every unwritten message back in the queue");
 
             await s3.StartAsync(TestContext.Current.CancellationToken);
             await harness.StartWorkerAsync(BatcherHarness.FastOptions());

@@ -130,38 +130,14 @@ public sealed class BatcherHarness : IAsyncDisposable
     }
 
     /// <summary>Waits until the tenant's committed blocks hold at least <paramref name="spans"/> spans, and returns their metas.</summary>
-    public async Task<List<BlockMeta>> WaitForSpansAsync(string tenant, long spans, TimeSpan timeout)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            var metas = await Blocks.ListBlocksAsync(tenant, null, deadline.Token).ToListAsync(deadline.Token);
-            if (metas.Sum(m => m.SpanCount) >= spans)
-            {
-                return metas;
-            }
-
-            await Task.Delay(100, deadline.Token);
-        }
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(timeout);
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-            catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
-            }
-        }
-    }
+    public Task<List<BlockMeta>> WaitForSpansAsync(string tenant, long spans, TimeSpan timeout) =>
+        Eventually.ValueAsync(
+            async ct => await Blocks.ListBlocksAsync(tenant, null, ct).ToListAsync(ct),
+            metas => metas.Sum(m => m.SpanCount) >= spans,
+            timeout,
+            TestContext.Current.CancellationToken,
+            what: $"{spans} spans in {tenant}'s committed blocks",
+            describe: metas => $"{metas.Sum(m => m.SpanCount)} spans in {metas.Count} blocks");
 
     public async ValueTask DisposeAsync()
     {

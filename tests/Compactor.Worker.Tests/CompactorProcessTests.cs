@@ -58,13 +58,13 @@ public sealed class CompactorProcessTests(RabbitMqServer rabbit, S3rverServer s3
         }, $"http://127.0.0.1:{port}/health");
         await compactor.StartAsync(Ct);
 
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
-        List<BlockMeta> visible;
-        while ((visible = BlockVisibility.Visible(await store.ListBlocksAsync(Tenant, null, Ct).ToListAsync(Ct))).Count != 1)
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"{visible.Count} blocks still visible after 90 s\n{compactor.Output}");
-            await Task.Delay(100, Ct);
-        }
+        var visible = await Eventually.ValueAsync(
+            async ct => BlockVisibility.Visible(await store.ListBlocksAsync(Tenant, null, ct).ToListAsync(ct)),
+            blocks => blocks.Count == 1,
+            TimeSpan.FromSeconds(90),
+            Ct,
+            what: "one visible block",
+            describe: blocks => $"{blocks.Count} blocks visible\n{compactor.Output}");
 
         var merged = Assert.Single(visible);
         Assert.Equal(sources.Select(s => s.BlockId).Order(StringComparer.Ordinal), merged.Replaces.Order(StringComparer.Ordinal));

@@ -2,12 +2,11 @@ using System.Diagnostics.Metrics;
 using Health.Api.Options;
 using Health.Api.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace Health.Api.Tests;
 
-/// <summary>The figures as OpenTelemetry gauges, and the counter totals ServiceDefaults serves for Health.Api to read.</summary>
+/// <summary>The figures as OpenTelemetry gauges.</summary>
 public sealed class MetricsTests
 {
     [Fact]
@@ -40,22 +39,5 @@ public sealed class MetricsTests
         Assert.Equal(0, seen["otelstorage.health.status"]);
         Assert.Equal(0, seen["otelstorage.health.component.status/rabbitmq"]);
         Assert.Contains("otelstorage.health.service.request.rate/ingest", seen.Keys);
-    }
-
-    [Fact]
-    public void TheSnapshotSumsEachOtelStorageCounterOverItsTags()
-    {
-        using var snapshot = new MetricsSnapshot();
-        using var meter = new Meter("OtelStorage.SnapshotTest");
-        var counter = meter.CreateCounter<long>("otelstorage.snapshot_test.items");
-        using var ignored = new Meter("Other.SnapshotTest");
-        ignored.CreateCounter<long>("other.items").Add(5);
-
-        counter.Add(3, new KeyValuePair<string, object?>("outcome", "ok"));
-        counter.Add(4, new KeyValuePair<string, object?>("outcome", "failed"));
-        var document = snapshot.Read();
-
-        Assert.Equal(7, document.Counters["otelstorage.snapshot_test.items"]);
-        Assert.DoesNotContain("other.items", document.Counters.Keys);
     }
 }

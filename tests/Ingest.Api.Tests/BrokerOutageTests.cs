@@ -111,21 +111,23 @@ public sealed class BrokerOutageTests(RabbitMqServer broker) : IClassFixture<Rab
         await broker.StopAsync(Cancel);
         await broker.StartAsync(Cancel);
 
-        // The client recovers its connection in the background; exporters retry meanwhile, and so does this loop.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
-        HttpStatusCode status;
-        do
-        {
-            using var response = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(2)), deadline.Token);
-            status = response.StatusCode;
-            if (status != HttpStatusCode.OK)
+        // The client recovers its connection in the background; exporters retry meanwhile, and so does this wait.
+        await Eventually.ValueAsync(
+            async ct =>
             {
-                Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-                await Task.Delay(250, deadline.Token);
-            }
-        }
-        while (status != HttpStatusCode.OK);
+                using var response = await app.Http.PostAsync(app.TracesUri, Protobuf(Requests.Spans(2)), ct);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                }
+
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60),
+            Cancel,
+            what: "an export accepted after the broker restarted",
+            interval: TimeSpan.FromMilliseconds(250));
 
         await app.Grpc.ExportAsync(Requests.Spans(3), cancellationToken: Cancel);
         await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 1 + 2 + 3, TimeSpan.FromSeconds(30));

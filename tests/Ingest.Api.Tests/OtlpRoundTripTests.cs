@@ -3,8 +3,8 @@ using System.Text;
 using Ingest.Api.Tests.Infrastructure;
 using OpenTelemetry.Exporter;
 using OtelStorage.Messaging;
-using OtelStorage.Otlp.Tests.WireFormat;
 using OtelStorage.Testing;
+using OtelStorage.Testing.Otlp;
 using Xunit;
 
 namespace Ingest.Api.Tests;

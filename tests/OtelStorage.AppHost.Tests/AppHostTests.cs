@@ -1,4 +1,5 @@
 using Aspire.Hosting.Testing;
+using OtelStorage.Testing;
 using Xunit;
 
 namespace OtelStorage.AppHost.Tests;
@@ -17,27 +18,18 @@ public sealed class AppHostTests(LocalAppHostFixture fixture)
             // Health.Api's /health is the pipeline's view: its first poll may predate the other services' start, so
             // it is Unhealthy (503) until a poll sees them up. Every other service is healthy once Aspire says so.
             using var client = fixture.App.CreateHttpClient(service, "http");
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(LocalAppHostFixture.StartTimeout);
-            var status = 0;
-            try
-            {
-                while (true)
+            await Eventually.ValueAsync(
+                async token =>
                 {
-                    using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), deadline.Token);
-                    status = (int)response.StatusCode;
-                    if (response.IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(TimeSpan.FromMilliseconds(250), deadline.Token);
-                }
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                Assert.Fail($"{service} /health answered {status} until the {LocalAppHostFixture.StartTimeout} deadline");
-            }
+                    using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), token);
+                    return response.StatusCode;
+                },
+                status => (int)status is >= 200 and < 300,
+                LocalAppHostFixture.StartTimeout,
+                ct,
+                what: $"{service} /health to answer success",
+                describe: status => $"{(int)status}",
+                interval: TimeSpan.FromMilliseconds(250));
         }
 
         Assert.Empty(fixture.ServiceErrors());

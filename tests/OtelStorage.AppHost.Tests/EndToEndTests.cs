@@ -8,6 +8,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Proto.Trace.V1;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using OtelStorage.Testing;
 using Xunit;
 
 namespace OtelStorage.AppHost.Tests;
@@ -103,27 +104,28 @@ public sealed class EndToEndTests(LocalAppHostFixture fixture)
 
     private static async Task<TracesData> WaitForTraceAsync(HttpClient query, string traceId, int expectedSpans, CancellationToken ct)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/traces/" + traceId, UriKind.Relative));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-protobuf"));
-            using var response = await query.SendAsync(request, ct);
-            if (response.StatusCode == HttpStatusCode.OK)
+        var trace = await Eventually.ValueAsync<TracesData?>(
+            async token =>
             {
-                var trace = TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(ct));
-                if (trace.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count)) >= expectedSpans)
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/traces/" + traceId, UriKind.Relative));
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-protobuf"));
+                using var response = await query.SendAsync(request, token);
+                if (response.StatusCode != HttpStatusCode.OK)
                 {
-                    return trace;
+                    Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                    return null;
                 }
-            }
-            else
-            {
-                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            }
 
-            Assert.True(deadline.Elapsed < Freshness, $"trace {traceId} not complete within {Freshness}");
-            await Task.Delay(200, ct);
-        }
+                return TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(token));
+            },
+            found => found is not null && SpanCount(found) >= expectedSpans,
+            Freshness,
+            ct,
+            what: $"trace {traceId} with {expectedSpans} spans",
+            describe: found => found is null ? "not found" : $"{SpanCount(found)} spans",
+            interval: TimeSpan.FromMilliseconds(200));
+        return trace!;
     }
+
+    private static int SpanCount(TracesData trace) => trace.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count));
 }

@@ -7,6 +7,7 @@ using OtelStorage.Chaos.Tests.Load;
 using OtelStorage.Chaos.Tests.Reporting;
 using OtelStorage.Chaos.Tests.Stack;
 using OtelStorage.Chaos.Tests.Verification;
+using OtelStorage.Testing;
 using Xunit;
 
 namespace OtelStorage.Chaos.Tests;
@@ -129,45 +130,26 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
     private static OpenTelemetry.Proto.Collector.Trace.V1.ExportTraceServiceRequest NextRequest(SpanWorkload driverWorkload) =>
         new SpanWorkload(1, driverWorkload.SpansPerRequest, driverWorkload.SpansPerRequest, payloadBytes: 768).NextRequest();
 
-    private static async Task<(long Bytes, long ReadyBytes, long Messages)> WaitForQueueBytesAsync(QueueProbe queue, long bytes, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        (long Bytes, long ReadyBytes, long Messages) last = default;
-        try
-        {
-            // Ready messages only: those the batchers hold unacknowledged do not count against the limit. The broker
-            // samples queue statistics every 5 s, so this lags the queue itself.
-            while ((last = await queue.StatisticsAsync(deadline.Token)).ReadyBytes < bytes)
-            {
-                await Task.Delay(500, deadline.Token);
-            }
+    // Ready messages only: those the batchers hold unacknowledged do not count against the limit. The broker samples
+    // queue statistics every 5 s, so this lags the queue itself.
+    private static Task<(long Bytes, long ReadyBytes, long Messages)> WaitForQueueBytesAsync(QueueProbe queue, long bytes, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Eventually.ValueAsync(
+            queue.StatisticsAsync,
+            statistics => statistics.ReadyBytes >= bytes,
+            timeout,
+            cancellationToken,
+            what: $"at least {bytes} bytes of ready messages in the queue",
+            describe: statistics => $"{statistics.ReadyBytes} bytes ready",
+            interval: TimeSpan.FromMilliseconds(500));
 
-            return last;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"the queue held {last.ReadyBytes} bytes of ready messages after {timeout.TotalSeconds:0} s, expected at least {bytes}");
-        }
-    }
-
-    private static async Task WaitForEmptyQueueAsync(QueueProbe queue, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        uint ready = 0;
-        try
-        {
-            while ((ready = await queue.ReadyMessagesAsync(deadline.Token)) > 0)
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{ready} messages still ready in the queue after {timeout.TotalSeconds:0} s");
-        }
-    }
+    private static Task WaitForEmptyQueueAsync(QueueProbe queue, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Eventually.ValueAsync(
+            queue.ReadyMessagesAsync,
+            ready => ready == 0,
+            timeout,
+            cancellationToken,
+            what: "no ready message in the queue",
+            describe: ready => $"{ready} messages ready");
 
     private static Dictionary<string, long> Difference(IReadOnlyDictionary<string, long> after, IReadOnlyDictionary<string, long> before) =>
         after.Select(o => (o.Key, Count: o.Value - before.GetValueOrDefault(o.Key))).Where(o => o.Count > 0).ToDictionary(o => o.Key, o => o.Count, StringComparer.Ordinal);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
+using OtelStorage.Testing;
 using Xunit;
 
 namespace OtelStorage.Compaction.Tests;
@@ -91,8 +92,8 @@ public sealed class CompactionBrokerSessionHealthTests(Infrastructure infrastruc
         await using var replica = new Replica(store, infrastructure.Broker.ConnectionString, options, null, "otelstorage.compaction.health-" + Guid.NewGuid().ToString("N")[..8]);
 
         await replica.StartAsync();
-        await Blocks.WaitUntilAsync(async () => (await CompactionBrokerHealthCheckTests.CheckAsync(replica.Health)).Description == "consuming the compaction queue", Timeout, "the worker consumes");
+        await Eventually.TrueAsync(async _ => (await CompactionBrokerHealthCheckTests.CheckAsync(replica.Health)).Description == "consuming the compaction queue", Timeout, TestContext.Current.CancellationToken, "the worker consumes");
         await replica.KillAsync();
-        await Blocks.WaitUntilAsync(async () => (await CompactionBrokerHealthCheckTests.CheckAsync(replica.Health)).Status == HealthStatus.Unhealthy, Timeout, "the check reports the lost connection");
+        await Eventually.TrueAsync(async _ => (await CompactionBrokerHealthCheckTests.CheckAsync(replica.Health)).Status == HealthStatus.Unhealthy, Timeout, TestContext.Current.CancellationToken, "the check reports the lost connection");
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Blocks.Metadata;
+using OtelStorage.Testing;
 using OtelStorage.Workload;
 using Xunit;
 
@@ -87,10 +88,11 @@ public sealed class CompactionTests(Infrastructure infrastructure)
         await using (var replica = new Replica(store, infrastructure.Broker.ConnectionString, FastOptions(), null, queue))
         {
             await replica.StartAsync();
-            await Blocks.WaitUntilAsync(
-                async () => (await store.ListBlocksAsync(Tenant, null, Ct).ToListAsync(Ct)) is var all && all.Count == 4 && all.All(m => m.CompactionLevel == 1),
+            await Eventually.TrueAsync(
+                async ct => (await store.ListBlocksAsync(Tenant, null, ct).ToListAsync(ct)) is var all && all.Count == 4 && all.All(m => m.CompactionLevel == 1),
                 Timeout,
-                "four compacted blocks remain and every source is deleted");
+                Ct,
+                "four compacted blocks and every source deleted");
         }
 
         var blocks = await store.ListBlocksAsync(Tenant, null, Ct).ToListAsync(Ct);
@@ -305,7 +307,7 @@ public sealed class CompactionTests(Infrastructure infrastructure)
 
         var first = new Replica(store, infrastructure.Broker.ConnectionString, FastOptions(), null, queue);
         await first.StartAsync();
-        await Blocks.WaitUntilAsync(() => Task.FromResult(recording.Crashed), Timeout, "the first compactor crashed after a commit");
+        await Eventually.TrueAsync(() => recording.Crashed, Timeout, Ct, "the first compactor to crash after a commit");
         await first.KillAsync();
         recording.CrashAfterCommit = null;
         // Two jobs run at once, so a second commit already in flight may land too, as it could in a real crash.
@@ -324,10 +326,11 @@ public sealed class CompactionTests(Infrastructure infrastructure)
         await using (var second = new Replica(storeAfterRestart, infrastructure.Broker.ConnectionString, FastOptions(), null, queue))
         {
             await second.StartAsync();
-            await Blocks.WaitUntilAsync(
-                async () => (await storeAfterRestart.ListBlocksAsync(Tenant, null, Ct).ToListAsync(Ct)) is var all && all.Count == 4 && all.All(m => m.CompactionLevel == 1),
+            await Eventually.TrueAsync(
+                async ct => (await storeAfterRestart.ListBlocksAsync(Tenant, null, ct).ToListAsync(ct)) is var all && all.Count == 4 && all.All(m => m.CompactionLevel == 1),
                 Timeout,
-                "the restarted compactor finished every job and deleted every source");
+                Ct,
+                "the restarted compactor to finish every job and delete every source");
         }
 
         // The interrupted jobs were not done twice: their blocks are among the four, and no source went into two blocks.
@@ -349,10 +352,11 @@ public sealed class CompactionTests(Infrastructure infrastructure)
         await using (var b = new Replica(store, infrastructure.Broker.ConnectionString, FastOptions(), null, queue))
         {
             await Task.WhenAll(a.StartAsync(), b.StartAsync());
-            await Blocks.WaitUntilAsync(
-                async () => (await store.ListBlocksAsync(Tenant, null, Ct).ToListAsync(Ct)) is var all && all.Count == 4 && all.All(m => m.CompactionLevel == 1),
+            await Eventually.TrueAsync(
+                async ct => (await store.ListBlocksAsync(Tenant, null, ct).ToListAsync(ct)) is var all && all.Count == 4 && all.All(m => m.CompactionLevel == 1),
                 Timeout,
-                "four compacted blocks remain");
+                Ct,
+                "four compacted blocks to remain");
         }
 
         // Exactly one compacted block per window was ever committed, and no source was merged twice.

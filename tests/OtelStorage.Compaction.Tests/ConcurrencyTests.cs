@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using OtelStorage.Messaging;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Testing;
 using OtelStorage.Workload;
 using RabbitMQ.Client;
 using Xunit;
@@ -84,7 +85,7 @@ public sealed class ConcurrencyTests(Infrastructure infrastructure)
 
         gates.Release(store.Keys.Data(Tenant, first[0]));
         gates.Release(store.Keys.Data(Tenant, second[0]));
-        await Blocks.WaitUntilAsync(() => Task.FromResult(metrics.Finished("Compact", "done") == 2), Timeout, "both compact jobs are done");
+        await Eventually.TrueAsync(() => metrics.Finished("Compact", "done") == 2, Timeout, Ct, "both compact jobs to be done");
         Assert.Equal(
             new[] { string.Join(',', first), string.Join(',', second) }.Order(StringComparer.Ordinal),
             recording.CompactedCommits.Select(c => string.Join(',', c.Replaces)).Order(StringComparer.Ordinal));
@@ -109,11 +110,11 @@ public sealed class ConcurrencyTests(Infrastructure infrastructure)
 
             // Planned again while the first runs: the same blocks, one of them named twice, in another order.
             await PublishAsync(queue, [sources[2], sources[1], sources[0], sources[1]]);
-            await Blocks.WaitUntilAsync(() => Task.FromResult(metrics.Finished("Compact", "skipped_in_progress") == 1), Timeout, "the duplicate is skipped");
+            await Eventually.TrueAsync(() => metrics.Finished("Compact", "skipped_in_progress") == 1, Timeout, Ct, "the duplicate to be skipped");
             Assert.Equal(0, metrics.Finished("Compact", "done"));
 
             gates.Release(held);
-            await Blocks.WaitUntilAsync(() => Task.FromResult(metrics.Finished("Compact", "done") == 1), Timeout, "the first job is done");
+            await Eventually.TrueAsync(() => metrics.Finished("Compact", "done") == 1, Timeout, Ct, "the first job to be done");
             Assert.Equal(2, metrics.Finished("Compact"));
         }
 

@@ -1,6 +1,7 @@
 using OtelStorage.Messaging;
 using OtelStorage.Messaging.Connection;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.Testing;
 using RabbitMQ.Client;
 using Xunit;
 
@@ -24,13 +25,13 @@ public sealed class DeadLetterTests(Infrastructure infrastructure)
 
         await using var replica = new Replica(store, infrastructure.Broker.ConnectionString, options, null, queue.Queue);
         await replica.StartAsync();
-        await Blocks.WaitUntilAsync(async () => await infrastructure.ReadyMessagesAsync(queue.DeadLetterQueue) == 1, TimeSpan.FromSeconds(60), "the job is dead-lettered");
+        await Eventually.TrueAsync(async _ => await infrastructure.ReadyMessagesAsync(queue.DeadLetterQueue) == 1, TimeSpan.FromSeconds(60), Ct, "the job is dead-lettered");
 
         var dead = await channel.BasicGetAsync(queue.DeadLetterQueue, autoAck: true, Ct);
         Assert.NotNull(dead);
         Assert.Equal("{not json", System.Text.Encoding.UTF8.GetString(dead.Body.Span));
         Assert.StartsWith("job is not valid JSON: ", MessageHeaders.GetString(dead.BasicProperties.Headers, MessageHeaders.DeadLetterReason), StringComparison.Ordinal);
         Assert.Equal(queue.Queue, MessageHeaders.GetString(dead.BasicProperties.Headers, MessageHeaders.OriginalQueue));
-        await Blocks.WaitUntilAsync(async () => await infrastructure.ReadyMessagesAsync(queue.Queue) == 0, TimeSpan.FromSeconds(60), "the queue is empty");
+        await Eventually.TrueAsync(async _ => await infrastructure.ReadyMessagesAsync(queue.Queue) == 0, TimeSpan.FromSeconds(60), Ct, "the queue is empty");
     }
 }

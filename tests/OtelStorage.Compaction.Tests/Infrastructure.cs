@@ -106,20 +106,6 @@ internal static class Blocks
 
         return spans;
     }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                throw new TimeoutException($"timed out after {timeout} waiting until {what}");
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }
 }
 
 /// <summary>A compactor replica wired as AddCompaction() wires it, over a given store and queue.</summary>

@@ -4,7 +4,7 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Otlp.Json;
-using OtelStorage.Otlp.Tests.WireFormat;
+using OtelStorage.Testing.Otlp;
 using Xunit;
 
 namespace OtelStorage.Otlp.Tests;

@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Proto.Collector.Trace.V1;
-using OtelStorage.Otlp.Tests.WireFormat;
 using OtelStorage.Testing;
+using OtelStorage.Testing.Otlp;
 using Xunit;
 
 namespace OtelStorage.Otlp.Tests;

@@ -9,9 +9,9 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
-using OtelStorage.Otlp.Tests.WireFormat;
 using OtelStorage.Otlp.Validation;
 using OtelStorage.Testing;
+using OtelStorage.Testing.Otlp;
 using OtelStorage.Workload;
 using Xunit;
 

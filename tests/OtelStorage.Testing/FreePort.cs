@@ -36,22 +36,22 @@ public static class FreePort
     }
 
     /// <summary>Waits until something accepts TCP connections on the port.</summary>
-    public static async Task WaitForListenerAsync(int port, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
-        {
-            try
+    public static Task WaitForListenerAsync(int port, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Eventually.TrueAsync(
+            async ct =>
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-        }
-    }
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port, ct);
+                    return true;
+                }
+                catch (SocketException)
+                {
+                    return false;
+                }
+            },
+            timeout,
+            cancellationToken,
+            what: $"a listener on port {port}");
 }

@@ -142,26 +142,29 @@ public sealed class RabbitMqServer : IAsyncLifetime
     private async Task WaitForAmqpAsync(CancellationToken cancellationToken)
     {
         var broker = _broker ?? throw new InvalidOperationException("the broker is not running");
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(StartTimeout);
         var factory = new ConnectionFactory { Uri = new Uri(ConnectionString) };
-        while (true)
-        {
-            try
+        await Eventually.TrueAsync(
+            async ct =>
             {
-                await using var connection = await factory.CreateConnectionAsync(deadline.Token);
-                return;
-            }
-            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException && !deadline.IsCancellationRequested)
-            {
-                if (broker.HasExited)
+                try
                 {
-                    throw new InvalidOperationException("rabbitmq-server exited during start:\n" + broker.Output, e);
+                    await using var connection = await factory.CreateConnectionAsync(ct);
+                    return true;
                 }
+                catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException && !ct.IsCancellationRequested)
+                {
+                    if (broker.HasExited)
+                    {
+                        throw new InvalidOperationException("rabbitmq-server exited during start:\n" + broker.Output, e);
+                    }
 
-                await Task.Delay(200, deadline.Token);
-            }
-        }
+                    return false;
+                }
+            },
+            StartTimeout,
+            cancellationToken,
+            what: "rabbitmq-server to accept AMQP connections",
+            interval: TimeSpan.FromMilliseconds(200));
     }
 
     /// <summary>

@@ -55,25 +55,17 @@ public sealed class ServiceProcess : IDisposable
         };
         _process = ChildProcess.Start("dotnet", [AssemblyPath(_project)], environment, Path.Combine(RepositoryPaths.Root, _project));
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(ReadyTimeout);
+        var process = _process;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            while (!await IsReadyAsync(http, deadline.Token))
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"{_project} exited during start:\n{_process.Output}");
-                }
-
-                await Task.Delay(100, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{_project} was not ready at {_readinessUrl} within {ReadyTimeout}:\n{_process.Output}");
-        }
+        await Eventually.ValueAsync(
+            async ct => !process.HasExited
+                ? await IsReadyAsync(http, ct)
+                : throw new InvalidOperationException($"{_project} exited during start:\n{process.Output}"),
+            ready => ready,
+            ReadyTimeout,
+            cancellationToken,
+            what: $"{_project} to answer 200 at {_readinessUrl}",
+            describe: _ => "not ready; its output:\n" + process.Output);
     }
 
     /// <summary>SIGTERM, as an orchestrator stops a service, and waits until the process has exited; returns its exit code.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using OtelStorage.Storage.Blocklist;
+using OtelStorage.Testing;
 using Xunit;
 using static Query.Api.Tests.TestSpans;
 
@@ -22,13 +23,17 @@ public sealed class BlockCatalogTests(QueryApiFixture fixture)
 
         await fixture.WriteBlockAsync(tenant, [Request("late", Span(40, 40, null, "late op", 0, 5))]);
         var committed = Stopwatch.StartNew();
-        HttpStatusCode status;
-        do
-        {
-            using var response = await client.GetAsync($"/traces/{Hex(TraceId(40))}", Ct);
-            status = response.StatusCode;
-        }
-        while (status == HttpStatusCode.NotFound && committed.Elapsed < TimeSpan.FromSeconds(5));
+        var status = await Eventually.ValueAsync(
+            async ct =>
+            {
+                using var response = await client.GetAsync($"/traces/{Hex(TraceId(40))}", ct);
+                return response.StatusCode;
+            },
+            answer => answer != HttpStatusCode.NotFound,
+            TimeSpan.FromSeconds(5),
+            Ct,
+            what: "the new block's trace",
+            interval: TimeSpan.FromMilliseconds(10)); // the time to visibility is what this test measures
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(committed.Elapsed <= TimeSpan.FromSeconds(2), $"visible after {committed.Elapsed.TotalMilliseconds:F0} ms");

@@ -1,4 +1,5 @@
 using System.Net;
+using OtelStorage.Testing;
 using Xunit;
 using static Query.Api.Tests.TestSpans;
 
@@ -40,16 +41,19 @@ public sealed class TenancyTests(QueryApiFixture fixture)
 
         // Other tests may have cached single-tenant's list already: the block shows within the freshness bound.
         var client = fixture.Client(null);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        HttpResponseMessage response;
-        while ((response = await client.GetAsync($"/traces/{Hex(TraceId(60))}", Ct)).StatusCode == HttpStatusCode.NotFound && waited.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            response.Dispose();
-        }
+        var (status, body) = await Eventually.ValueAsync(
+            async ct =>
+            {
+                using var response = await client.GetAsync($"/traces/{Hex(TraceId(60))}", ct);
+                return (response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+            },
+            answer => answer.StatusCode != HttpStatusCode.NotFound,
+            TimeSpan.FromSeconds(5),
+            Ct,
+            what: "the single tenant's trace");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("default-svc", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-        response.Dispose();
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("default-svc", body, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.Testing;
 using RabbitMQ.Client;
 using Xunit;
 
@@ -26,21 +27,25 @@ public static class QueueReader
         await using var channel = await connection.CreateChannelAsync(cancellationToken: TestContext.Current.CancellationToken);
         var messages = new List<QueuedMessage>();
         var count = 0;
-        using var deadline = new CancellationTokenSource(timeout);
-        while (count < spans)
-        {
-            var result = await channel.BasicGetAsync(queue, autoAck: true, TestContext.Current.CancellationToken);
-            if (result is null)
+        await Eventually.ValueAsync(
+            async ct =>
             {
-                await Task.Delay(50, deadline.Token);
-                continue;
-            }
+                // Takes what is ready, and no message past the spans asked for.
+                while (count < spans && await channel.BasicGetAsync(queue, autoAck: true, ct) is { } result)
+                {
+                    var body = ExportTraceServiceRequest.Parser.ParseFrom(result.Body.Span);
+                    messages.Add(new QueuedMessage(body, result.BasicProperties));
+                    count += body.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count));
+                }
 
-            var body = ExportTraceServiceRequest.Parser.ParseFrom(result.Body.Span);
-            messages.Add(new QueuedMessage(body, result.BasicProperties));
-            count += body.ResourceSpans.Sum(r => r.ScopeSpans.Sum(s => s.Spans.Count));
-        }
-
+                return count;
+            },
+            taken => taken >= spans,
+            timeout,
+            TestContext.Current.CancellationToken,
+            what: $"{spans} spans from {queue}",
+            describe: taken => $"{taken} spans taken",
+            interval: TimeSpan.FromMilliseconds(50));
         return messages;
     }
 

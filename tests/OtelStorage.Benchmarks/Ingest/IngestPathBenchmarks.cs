@@ -4,6 +4,7 @@ using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Otlp.Splitting;
 using OtelStorage.Otlp.Validation;
+using OtelStorage.Workload;
 
 namespace OtelStorage.Benchmarks.Ingest;
 

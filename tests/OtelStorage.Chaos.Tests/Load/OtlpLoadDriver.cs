@@ -6,6 +6,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Otlp.Validation;
+using OtelStorage.Testing;
 
 namespace OtelStorage.Chaos.Tests.Load;
 
@@ -198,40 +199,26 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     }
 
     /// <summary>Waits until at least <paramref name="spans"/> spans are acknowledged.</summary>
-    public async Task WaitForAcknowledgedAsync(long spans, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            while (Acknowledged.Count < spans)
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{Acknowledged.Count} of {spans} spans acknowledged after {timeout.TotalSeconds:0} s; outcomes: {Describe(Outcomes())}");
-        }
-    }
+    public Task WaitForAcknowledgedAsync(long spans, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Eventually.ValueAsync(
+            _ => Task.FromResult(Acknowledged.Count),
+            acknowledged => acknowledged >= spans,
+            timeout,
+            cancellationToken,
+            what: $"{spans} spans acknowledged",
+            describe: acknowledged => $"{acknowledged} acknowledged; outcomes: {Describe(Outcomes())}",
+            interval: TimeSpan.FromMilliseconds(20));
 
     /// <summary>Waits until some attempt has had the outcome <paramref name="name"/> more than <paramref name="after"/> times.</summary>
-    public async Task WaitForOutcomeAsync(string name, long after, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            while (Outcome(name) <= after)
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"no {name} answer within {timeout.TotalSeconds:0} s; outcomes: {Describe(Outcomes())}");
-        }
-    }
+    public Task WaitForOutcomeAsync(string name, long after, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Eventually.ValueAsync(
+            _ => Task.FromResult(Outcome(name)),
+            count => count > after,
+            timeout,
+            cancellationToken,
+            what: $"more than {after} {name} answers",
+            describe: _ => $"outcomes: {Describe(Outcomes())}",
+            interval: TimeSpan.FromMilliseconds(20));
 
     public static string Describe(IReadOnlyDictionary<string, long> outcomes) =>
         outcomes.Count == 0 ? "none" : string.Join(", ", outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}"));

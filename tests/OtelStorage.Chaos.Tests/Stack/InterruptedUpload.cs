@@ -42,18 +42,11 @@ public static class InterruptedUpload
     private static async Task WaitUntilListedAsync(S3rverServer store, string key, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var s3 = store.CreateClient();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            while ((await s3.ListObjectsAsync(new ListObjectsRequest { BucketName = store.Bucket, Prefix = key }, deadline.Token)).S3Objects is not { Count: > 0 })
-            {
-                await Task.Delay(50, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"s3rver did not list {key} within {timeout.TotalSeconds:0} s of the upload's start");
-        }
+        await Eventually.TrueAsync(
+            async ct => (await s3.ListObjectsAsync(new ListObjectsRequest { BucketName = store.Bucket, Prefix = key }, ct)).S3Objects is { Count: > 0 },
+            timeout,
+            cancellationToken,
+            what: $"s3rver to list {key} after the upload's start",
+            interval: TimeSpan.FromMilliseconds(50));
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using OtelStorage.Fuzz.Tests.Engine;
 using OtelStorage.Otlp.Json;
-using OtelStorage.Otlp.Tests.WireFormat;
+using OtelStorage.Testing.Otlp;
 
 namespace OtelStorage.Fuzz.Tests.Generators;
 

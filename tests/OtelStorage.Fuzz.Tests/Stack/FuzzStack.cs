@@ -259,22 +259,21 @@ public sealed class FuzzStack : IAsyncLifetime
             }
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
         try
         {
-            while (true)
-            {
-                using var trace = await http.GetAsync(new Uri(QueryUri, "/traces/" + traceId), deadline.Token);
-                if (trace.StatusCode == HttpStatusCode.OK)
+            await Eventually.TrueAsync(
+                async ct =>
                 {
-                    return null;
-                }
-
-                await Task.Delay(250, deadline.Token);
-            }
+                    using var trace = await http.GetAsync(new Uri(QueryUri, "/traces/" + traceId), ct);
+                    return trace.StatusCode == HttpStatusCode.OK;
+                },
+                TimeSpan.FromSeconds(60),
+                cancellationToken,
+                what: $"GET /traces/{traceId}",
+                interval: TimeSpan.FromMilliseconds(250));
+            return null;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             return $"trace {traceId}, exported and acknowledged, was not returned by GET /traces/{{id}} within 60 s";
         }
@@ -285,27 +284,28 @@ public sealed class FuzzStack : IAsyncLifetime
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var missing = new List<string>(traceIds);
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
-        while (missing.Count > 0 && DateTimeOffset.UtcNow < deadline)
-        {
-            var still = new List<string>();
-            foreach (var id in missing)
+        await Eventually.ValueAsync(
+            async ct =>
             {
-                using var response = await http.GetAsync(new Uri(QueryUri, "/traces/" + id), cancellationToken);
-                if (response.StatusCode != HttpStatusCode.OK)
+                // Only the traces not yet returned are asked for again.
+                var still = new List<string>();
+                foreach (var id in missing)
                 {
-                    still.Add(id);
+                    using var response = await http.GetAsync(new Uri(QueryUri, "/traces/" + id), ct);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        still.Add(id);
+                    }
                 }
-            }
 
-            missing = still;
-            if (missing.Count > 0)
-            {
-                await Task.Delay(500, cancellationToken);
-            }
-        }
-
-        Assert.True(missing.Count == 0, $"{missing.Count} of {traceIds.Count} acknowledged traces were not returned by GET /traces/{{id}} within 60 s: {string.Join(", ", missing.Take(10))}");
+                return missing = still;
+            },
+            still => still.Count == 0,
+            TimeSpan.FromSeconds(60),
+            cancellationToken,
+            what: $"GET /traces/{{id}} to return each of {traceIds.Count} acknowledged traces",
+            describe: still => $"{still.Count} missing: {string.Join(", ", still.Take(10))}",
+            interval: TimeSpan.FromMilliseconds(500));
     }
 
     /// <summary>Error lines the services logged (unhandled exceptions and the like), from the tail of their output.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 using Xunit;
 
-namespace Health.Api.Tests;
+namespace Health.Api.FunctionalTests;
 
 /// <summary>The chart page in Debian's headless Chromium, driven by Playwright (no browser download: its executable path is set).</summary>
 [Collection(PipelineCollection.Name)]

@@ -6,9 +6,10 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Health.Api.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
+using OtelStorage.Testing;
 using Xunit;
 
-namespace Health.Api.Tests;
+namespace Health.Api.FunctionalTests;
 
 /// <summary>
 /// The whole system in Local mode (rabbitmq-server and s3rver as processes) on free ports, with Health.Api polling
@@ -93,33 +94,26 @@ public sealed class PipelineHealthFixture : IAsyncLifetime
     /// <summary>Reads <c>/health</c> until <paramref name="condition"/> holds, or fails with the last report.</summary>
     public static async Task<HealthReport> WaitForHealthAsync(HttpClient client, Func<HealthReport, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        string last = "no report";
-        try
-        {
-            while (true)
+        var (_, report) = await Eventually.ValueAsync<(string Json, HealthReport? Report)>(
+            async ct =>
             {
-                using var response = await client.GetAsync("/health", deadline.Token);
-                if (response.Content.Headers.ContentType?.MediaType == "application/json")
+                using var response = await client.GetAsync("/health", ct);
+                if (response.Content.Headers.ContentType?.MediaType != "application/json")
                 {
-                    last = await response.Content.ReadAsStringAsync(deadline.Token);
-                    var report = JsonSerializer.Deserialize<HealthReport>(last, Json)!;
-                    if (condition(report))
-                    {
-                        return report;
-                    }
+                    return ($"{(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType}", null);
                 }
 
-                // The poll interval is 0.5 s; asking more often would only read the same report again.
-                await Task.Delay(TimeSpan.FromMilliseconds(250), deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            Assert.Fail($"/health did not reach the expected state within {timeout}. Last report: {last}");
-            throw;
-        }
+                var json = await response.Content.ReadAsStringAsync(ct);
+                return (json, JsonSerializer.Deserialize<HealthReport>(json, Json));
+            },
+            last => last.Report is not null && condition(last.Report),
+            timeout,
+            cancellationToken,
+            what: "/health to reach the expected state",
+            describe: last => "report " + last.Json,
+            // The poll interval is 0.5 s; asking more often would only read the same report again.
+            interval: TimeSpan.FromMilliseconds(250));
+        return report!;
     }
 
     public static async Task<HistoryProbe> ReadHistoryAsync(HttpClient client, CancellationToken cancellationToken) =>

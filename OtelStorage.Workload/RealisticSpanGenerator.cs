@@ -12,7 +12,7 @@ namespace OtelStorage.Workload;
 /// over HTTP, gRPC, messaging and database calls, 4 to 30 spans per trace, with the resource attributes of the
 /// OpenTelemetry SDKs, current semantic conventions, a few high-cardinality values (user and order IDs, URL paths),
 /// about 3% errors with exception events, and log-normal durations. The same seed gives the same spans.
-/// Shared by the block benchmarks, the storage tests and the load generator (link this file).
+/// The load generator sends it; the tests and benchmarks build their blocks from it.
 /// </summary>
 public sealed class RealisticSpanGenerator
 {

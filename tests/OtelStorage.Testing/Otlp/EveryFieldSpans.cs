@@ -9,7 +9,7 @@ using OpenTelemetry.Trace;
 using Xunit;
 using ProtoStatus = OpenTelemetry.Proto.Trace.V1.Status;
 
-namespace OtelStorage.Otlp.Tests.WireFormat;
+namespace OtelStorage.Testing.Otlp;
 
 /// <summary>
 /// Spans with every OTLP field set, made by the official OpenTelemetry .NET SDK and exported by its

@@ -8,7 +8,7 @@ using OtelStorage.Messaging;
 using RabbitMQ.Client;
 using Xunit;
 
-namespace Health.Api.Tests;
+namespace Health.Api.FunctionalTests;
 
 /// <summary>Health.Api against the running system: it follows the Batcher and RabbitMQ stopping and starting.</summary>
 [Collection(PipelineCollection.Name)]

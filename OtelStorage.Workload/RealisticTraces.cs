@@ -4,14 +4,16 @@ using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
-namespace OtelStorage.Benchmarks.Ingest;
+namespace OtelStorage.Workload;
 
 /// <summary>
 /// A realistic export request: a few services' resources with semantic-convention attributes, HTTP server and
-/// client spans, database spans with query text, and exception events on about one span in ten.
+/// client spans, database spans with query text, and exception events on about one span in ten. One request measured
+/// on its own (the ingest path benchmark and load measurement); traffic comes from <see cref="RealisticSpanGenerator"/>.
 /// </summary>
 public static class RealisticTraces
 {
+    /// <summary>A request of <paramref name="spans"/> spans, rounded down to a multiple of its four services.</summary>
     public static ExportTraceServiceRequest Request(int spans, int seed = 42)
     {
         var random = new Random(seed);

@@ -1,4 +1,4 @@
-namespace OtelStorage.Otlp.Tests.WireFormat;
+namespace OtelStorage.Testing.Otlp;
 
 public static class HandWrittenJson
 {
