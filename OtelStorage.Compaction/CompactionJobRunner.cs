@@ -110,6 +110,16 @@ public sealed partial class CompactionJobRunner(
         }
     }
 
+    // The compact jobs in progress run on this process, the queue's single active consumer: their sources are still
+    // visible until they commit, and planning them again would only queue a job that is skipped.
+    private bool InProgress(string tenant, IReadOnlyList<string> sources)
+    {
+        lock (_claimsLock)
+        {
+            return sources.Any(id => _claimedSources.Contains($"{tenant}/{id}"));
+        }
+    }
+
     private void Release(CompactionJob job, string[] claimed)
     {
         if (job.Kind == CompactionJobKind.Plan)
@@ -161,7 +171,7 @@ public sealed partial class CompactionJobRunner(
             await WriteTenantIndexAsync(tenant, remaining, cancellationToken);
             var plan = CompactionPlanner.Plan(tenant, remaining, o.ToPolicy(), time.GetUtcNow());
             backlog[tenant] = plan.OutstandingBlocks;
-            jobs.AddRange(plan.Groups.Select(g => new CompactionJob { Kind = CompactionJobKind.Compact, Tenant = tenant, Sources = g.Sources, PublishedAt = time.GetUtcNow() }));
+            jobs.AddRange(plan.Groups.Where(g => !InProgress(tenant, g.Sources)).Select(g => new CompactionJob { Kind = CompactionJobKind.Compact, Tenant = tenant, Sources = g.Sources, PublishedAt = time.GetUtcNow() }));
         }
 
         telemetry.SetBacklog(backlog);

@@ -126,4 +126,41 @@ public sealed class ConcurrencyTests(Infrastructure infrastructure)
         Assert.Equal(commit.BlockId, Assert.Single(visible).BlockId);
         Assert.Equal(spansBefore, (await Blocks.VisibleSpansAsync(store, Tenant)).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task APlanWhileACompactJobRunsDoesNotOfferItsSourcesAgain()
+    {
+        var (store, gates, _) = NewStore();
+        var running = await WriteBlocksAsync(store, seed: 7, count: 3);
+        var waiting = await WriteBlocksAsync(store, seed: 9, count: 3);
+        var queue = "otelstorage.compaction.test-" + Guid.NewGuid().ToString("N")[..8];
+        var held = store.Keys.Data(Tenant, running[0]);
+        gates.Hold(held);
+        await PublishAsync(queue, running);
+
+        // One job at a time, so the plan below is the only plan that can run while the compact job is held.
+        var options = Options();
+        options.Concurrency = 1;
+        options.MinBlockAge = TimeSpan.Zero;
+        await using var replica = new Replica(store, infrastructure.Broker.ConnectionString, options, null, queue);
+        using var metrics = new JobMetrics(replica);
+        await replica.StartAsync();
+        await gates.Reached(held).WaitAsync(Timeout, Ct);
+
+        var offered = new List<CompactionJob>();
+        await replica.Runner.RunAsync(
+            new CompactionJob { Kind = CompactionJobKind.Plan, PublishedAt = DateTimeOffset.UtcNow },
+            (jobs, _) =>
+            {
+                offered.AddRange(jobs);
+                return Task.CompletedTask;
+            },
+            Ct);
+
+        Assert.Equal(1, metrics.Finished("Plan", "done"));
+        var job = Assert.Single(offered);
+        Assert.Equal(waiting, job.Sources);
+        gates.Release(held);
+        await Eventually.TrueAsync(() => metrics.Finished("Compact", "done") == 1, Timeout, Ct, "the held job to be done");
+    }
 }
