@@ -58,8 +58,7 @@ public static class Extensions
     /// <summary>
     /// ASP.NET Core's per-request lines ("Request starting", "Request finished") at Warning, as the ASP.NET templates'
     /// appsettings.json sets them, under every other configuration source, so any of them can turn them back on. At
-    /// Information, with 200 exports a second, they were about a quarter of Ingest.Api's CPU (dotnet-trace,
-    /// docs/PERFORMANCE.md).
+    /// Information they cost Ingest.Api much of its CPU (docs/PERFORMANCE.md, "Where the CPU goes").
     /// </summary>
     public static TBuilder AddDefaultLogLevels<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
