@@ -34,7 +34,7 @@ public static class ServiceBuilderExtensions
             .WithHttpHealthCheck("/health");
 
         // Compaction and retention in their own process: a compact job holds its new block's spans in memory, which
-        // inside the Batcher took it from 462 to 1,246 MiB at 100k spans/s (docs/architecture.md).
+        // must not count against the Batcher's (docs/architecture.md, "Compaction in its own process").
         var compactor = builder.AddProject<Projects.Compactor_Worker>(CompactorName)
             .WithHttpEndpoint(name: "http", env: "Compactor__Port")
             .WithReplicas(options.CompactorReplicas)

@@ -59,9 +59,8 @@ public sealed class CompactionOptions : IValidatableObject
 
     /// <summary>
     /// Spans per Parquet row group in compacted blocks: what one trace lookup fetches and decodes. The batcher's
-    /// 2,000: a lookup parses only its row groups' part of the footer (ParquetFooter), so many row groups no longer
-    /// slow it, while a 10,000-span row group made its p99 113 ms. It costs bytes: 34.5 per span against 30.6 at
-    /// 10,000 (CompactionBenchmarks).
+    /// 2,000: a lookup parses only its row groups' part of the footer (ParquetFooter), so a large block's many row
+    /// groups do not slow it, while larger groups would, for a few bytes per span less (docs/performance-query.md).
     /// </summary>
     [Range(100, 1_000_000, ErrorMessage = "Compaction:RowGroupSpans must be between 100 and 1,000,000.")]
     public int RowGroupSpans { get; set; } = BlockBuildOptions.DefaultRowGroupSpans;

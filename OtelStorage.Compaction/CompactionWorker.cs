@@ -11,8 +11,8 @@ namespace OtelStorage.Compaction;
 
 /// <summary>
 /// Consumes the single-active-consumer compaction queue, up to <see cref="CompactionOptions.Concurrency"/> jobs at
-/// once, and acknowledges each job on its own after it completes. Every replica also offers a plan job every <see cref="CompactionOptions.Interval"/> while the
-/// queue is empty, so compaction goes on as long as any replica runs. If the connection drops mid-job, the job
+/// once, and acknowledges each job on its own after it completes. Every replica also offers a plan job every
+/// <see cref="CompactionOptions.Interval"/> while the queue is empty, so compaction goes on as long as any replica runs. If the connection drops mid-job, the job
 /// is cancelled and the broker hands it (unacknowledged) to the next active consumer, and the worker reconnects with
 /// backoff (<see cref="ConsumerSessions"/>).
 /// </summary>

@@ -58,8 +58,7 @@ public static class Extensions
     /// <summary>
     /// ASP.NET Core's per-request lines ("Request starting", "Request finished") at Warning, as the ASP.NET templates'
     /// appsettings.json sets them, under every other configuration source, so any of them can turn them back on. At
-    /// Information, with 200 exports a second, they were about a quarter of Ingest.Api's CPU (dotnet-trace,
-    /// docs/PERFORMANCE.md).
+    /// Information they cost Ingest.Api much of its CPU (docs/PERFORMANCE.md, "Where the CPU goes").
     /// </summary>
     public static TBuilder AddDefaultLogLevels<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -72,35 +71,37 @@ public static class Extensions
 
     /// <summary>
     /// Adds the optional YAML file (path in <c>OTELSTORAGE_CONFIG</c> or <c>--config</c>, default <c>otelstorage.yaml</c>).
-    /// It uses the seed's keys (<c>server.port</c>, <c>storage.bucket</c>, ...), which are mapped onto configuration sections.
-    /// Environment variables and the command line still win over it.
+    /// It uses the seed's keys (<c>server.port</c>, <c>storage.bucket</c>, ...), which are mapped onto configuration
+    /// sections, and maps the seed's environment names (<see cref="SeedEnvironmentNames"/>) onto the same keys.
+    /// Precedence, lowest first: appsettings*.json, the YAML file, environment variables (the seed's names above
+    /// <c>Section__Key</c>), the command line.
     /// </summary>
     public static TBuilder AddYamlConfiguration<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         var path = builder.Configuration["config"] ?? Environment.GetEnvironmentVariable("OTELSTORAGE_CONFIG") ?? "otelstorage.yaml";
         var sources = builder.Configuration.Sources;
-        // Insert just after the JSON files so environment variables and arguments keep precedence.
-        var index = sources.Count(s => s is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource);
         var yaml = new ConfigurationBuilder()
             .SetBasePath(builder.Environment.ContentRootPath)
             .AddYamlFile(path, optional: true, reloadOnChange: false)
             .Sources[0];
-        sources.Insert(Math.Min(index, sources.Count), yaml);
+        sources.Insert(IndexAfterLast(sources, s => s is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource), yaml);
 
-        // The seed's environment names, mapped onto the same keys as the YAML file.
-        var aliases = SeedEnvironmentAliases
+        var seedValues = SeedEnvironmentNames
             .Select(a => (a.Key, Value: Environment.GetEnvironmentVariable(a.Variable)))
             .Where(a => !string.IsNullOrEmpty(a.Value))
             .ToDictionary(a => a.Key, a => a.Value);
-        if (aliases.Count > 0)
+        if (seedValues.Count > 0)
         {
-            builder.Configuration.AddInMemoryCollection(aliases);
+            sources.Insert(
+                IndexAfterLast(sources, s => s is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource { Prefix: null or "" }),
+                new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = seedValues });
         }
 
         return builder;
     }
 
-    private static readonly (string Variable, string Key)[] SeedEnvironmentAliases =
+    /// <summary>The seed's environment names and the configuration keys they set, the same keys as its YAML keys.</summary>
+    internal static readonly IReadOnlyList<(string Variable, string Key)> SeedEnvironmentNames =
     [
         ("SERVER_HOST", "server:host"),
         ("SERVER_PORT", "server:port"),
@@ -109,6 +110,20 @@ public static class Extensions
         ("PROCESSING_BATCH_SIZE", "processing:batch_size"),
         ("PROCESSING_BATCH_TIMEOUT_MS", "processing:batch_timeout_ms"),
     ];
+
+    /// <summary>The position just after the last source that <paramref name="match"/> accepts, or the end when none does.</summary>
+    private static int IndexAfterLast(IList<IConfigurationSource> sources, Func<IConfigurationSource, bool> match)
+    {
+        for (var i = sources.Count - 1; i >= 0; i--)
+        {
+            if (match(sources[i]))
+            {
+                return i + 1;
+            }
+        }
+
+        return sources.Count;
+    }
 
     /// <summary>
     /// Listens on <c>server:host</c>/<c>server:port</c> (the seed's keys) when they are set, else on

@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// Flushes and shuts down the trace, metric and log providers in parallel, within <see cref="Budget"/>, when the host
 /// stops. Left to disposal, each provider shuts down in turn with a 5 s timeout, so a slow or hung telemetry endpoint
-/// held a stopping service for 15 s: longer than orchestrators wait (Aspire's DCP gives up after about 10 s).
+/// would hold a stopping service for 15 s: longer than orchestrators wait (Aspire's DCP gives up after about 10 s).
 /// Registered with the exporters, before the services' own hosted services, so it stops after them.
 /// </summary>
 internal sealed class TelemetryShutdown(IServiceProvider services) : IHostedService

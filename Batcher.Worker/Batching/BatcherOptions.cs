@@ -63,8 +63,8 @@ public sealed class BatcherOptions : IValidatableObject
     public int RowGroupSpans { get; set; } = BlockBuildOptions.DefaultRowGroupSpans;
 
     /// <summary>
-    /// Zstd effort: <c>Fastest</c> (level 1), <c>Optimal</c> (3) or <c>SmallestSize</c> (9, about 20% slower
-    /// and 20% smaller; docs/performance-compaction.md).
+    /// Zstd effort: <c>Fastest</c> (level 1), <c>Optimal</c> (3) or <c>SmallestSize</c> (9): smaller blocks for more
+    /// encode CPU (docs/batcher.md, "Configuration").
     /// </summary>
     [ConfigurationKeyName("compression")]
     public CompressionLevel Compression { get; set; } = CompressionLevel.Fastest;

@@ -3,6 +3,7 @@ using Health.Api.Options;
 using Health.Api.Pipeline;
 using Health.Api.Probes;
 using OtelStorage.Messaging;
+using OtelStorage.Messaging.Connection;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.ObjectStore;
 
@@ -22,7 +23,7 @@ public static class Extensions
             .ValidateOnStart();
         builder.Services.AddOptions<RabbitMqManagementOptions>()
             .BindConfiguration(RabbitMqManagementOptions.SectionName)
-            .Configure<IConfiguration>((o, config) => o.ApplyConnectionString(config.GetConnectionString("messaging")))
+            .Configure<IConfiguration>((o, config) => o.ApplyConnectionString(config.GetConnectionString(BrokerConnectionFactory.ConnectionStringName)))
             .Validate(o => o.ManagementUrl is not null && Uri.TryCreate(o.ManagementUrl, UriKind.Absolute, out _),
                 "Health:RabbitMq:ManagementUrl must be an absolute URL; set it, or ConnectionStrings:messaging to derive it from.")
             .ValidateOnStart();

@@ -1,3 +1,5 @@
+using OtelStorage.Messaging.Connection;
+
 namespace Health.Api.Options;
 
 /// <summary>
@@ -9,6 +11,9 @@ public sealed class RabbitMqManagementOptions
 {
     public const string SectionName = "Health:RabbitMq";
 
+    /// <summary>The management plugin's default port, where the derived <see cref="ManagementUrl"/> points.</summary>
+    public const int DefaultManagementPort = 15672;
+
     public string? ManagementUrl { get; set; }
 
     public string? Username { get; set; }
@@ -17,23 +22,21 @@ public sealed class RabbitMqManagementOptions
 
     public string? VirtualHost { get; set; }
 
-    /// <summary>Fills unset keys from the AMQP URI (<c>amqp://user:pass@host:5672/vhost</c>).</summary>
+    /// <summary>
+    /// Fills unset keys from the AMQP URI (<c>amqp://user:pass@host:5672/vhost</c>), read by Messaging as the services
+    /// read it (<see cref="BrokerConnectionFactory.ParseAddress"/>); a URI it refuses throws, naming the problem.
+    /// </summary>
     public void ApplyConnectionString(string? amqpUri)
     {
-        if (string.IsNullOrWhiteSpace(amqpUri) || !Uri.TryCreate(amqpUri, UriKind.Absolute, out var uri))
+        if (string.IsNullOrWhiteSpace(amqpUri) || (ManagementUrl, Username, Password, VirtualHost) is (not null, not null, not null, not null))
         {
             return;
         }
 
-        var userInfo = uri.UserInfo.Split(':', 2);
-        if (userInfo[0].Length > 0)
-        {
-            Username ??= Uri.UnescapeDataString(userInfo[0]);
-            Password ??= userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null;
-        }
-
-        var vhost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        VirtualHost ??= vhost.Length == 0 ? "/" : vhost;
-        ManagementUrl ??= new UriBuilder(uri.Scheme == "amqps" ? "https" : "http", uri.Host, 15672).Uri.ToString();
+        var broker = BrokerConnectionFactory.ParseAddress(amqpUri);
+        Username ??= broker.UserName;
+        Password ??= broker.Password;
+        VirtualHost ??= broker.VirtualHost;
+        ManagementUrl ??= new UriBuilder(broker.Tls ? "https" : "http", broker.Host, DefaultManagementPort).Uri.ToString();
     }
 }

@@ -13,12 +13,8 @@ namespace Ingest.Api.Grpc;
 /// Kestrel's request body limit for gRPC calls.
 /// </summary>
 /// <remarks>
-/// Grpc.AspNetCore throws plain exceptions for a compressed flag other than 0 or 1 and for a length past 2^31 - 1,
-/// which it answers with UNKNOWN and logs as handler errors; they are the client's framing errors, answered here with
-/// INTERNAL (as grpc-go and Grpc.AspNetCore itself answer the other framing errors) and RESOURCE_EXHAUSTED.
-/// Kestrel's default body limit (30,000,000 bytes), which Grpc.AspNetCore keeps for unary calls, would fail valid
-/// exports between that and Otlp:MaxRequestBytes with UNKNOWN; the message size limit bounds what is read instead
-/// (docs/RELIABILITY-fuzz.md).
+/// So that a client's framing errors get INTERNAL or RESOURCE_EXHAUSTED rather than UNKNOWN and a handler error, and
+/// valid exports up to Otlp:MaxRequestBytes get past Kestrel's own limit (docs/ingest.md, "gRPC framing").
 /// </remarks>
 public sealed class GrpcFrameGuard(RequestDelegate next, IOptions<OtlpReceiverOptions> options)
 {

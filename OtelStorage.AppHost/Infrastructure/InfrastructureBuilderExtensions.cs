@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OtelStorage.Messaging.Connection;
 using RabbitMQ.Client;
 
 namespace OtelStorage.AppHost.Infrastructure;
@@ -223,7 +224,7 @@ public static class InfrastructureBuilderExtensions
             }
 
             var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
-            var factory = new ConnectionFactory { Uri = new Uri(connectionString!), AutomaticRecoveryEnabled = true, ClientProvidedName = "apphost-health" };
+            var factory = BrokerConnectionFactory.Create(connectionString, "apphost-health", BrokerClientKind.Publisher);
             _probeConnection = await factory.CreateConnectionAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }

@@ -13,7 +13,7 @@ public sealed record RequestCostFigure(string Path, long Spans, TimeSpan Cpu)
 /// <summary>
 /// What making requests costs the load generator in CPU per span, sending nothing: the template path (patch, and
 /// patch plus tracking for --verify) against generating and serializing with <see cref="RealisticSpanGenerator"/>,
-/// which is what every send cost before templates. Each path is warmed up first. Run by the <c>measure</c> command.
+/// the way a send would go without templates. Each path is warmed up first. Run by the <c>measure</c> command.
 /// </summary>
 public static class RequestCost
 {

@@ -7,9 +7,9 @@ namespace OtelStorage.Messaging.Connection;
 public enum BrokerClientKind
 {
     /// <summary>
-    /// Publishes and keeps its connection: the client library recovers the connection, channels and topology every
-    /// second after a failure, connects within 5 s and sends heartbeats every 15 s, so requests never wait long on a
-    /// broker that is gone.
+    /// Keeps its connection, as a publisher (or the AppHost's broker probe) does: the client library recovers the
+    /// connection, channels and topology every second after a failure, connects within 5 s and sends heartbeats every
+    /// 15 s, so requests never wait long on a broker that is gone.
     /// </summary>
     Publisher,
 
@@ -37,16 +37,8 @@ public static partial class BrokerConnectionFactory
     /// </summary>
     public static ConnectionFactory Create(string? connectionString, string clientName, BrokerClientKind kind)
     {
-        var factory = new ConnectionFactory { ClientProvidedName = clientName };
-        try
-        {
-            factory.Uri = ParseUri(connectionString);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} '{Redact(connectionString!)}' is not a usable AMQP URI: {e.Message}", e);
-        }
-
+        var factory = FromUri(connectionString);
+        factory.ClientProvidedName = clientName;
         if (kind == BrokerClientKind.Publisher)
         {
             factory.AutomaticRecoveryEnabled = true;
@@ -64,6 +56,16 @@ public static partial class BrokerConnectionFactory
         return factory;
     }
 
+    /// <summary>
+    /// The broker <paramref name="connectionString"/> names, read exactly as <see cref="Create"/> reads it, for what
+    /// reaches the broker by other means (Health.Api's management API calls). Throws as <see cref="Create"/> does.
+    /// </summary>
+    public static BrokerAddress ParseAddress(string? connectionString)
+    {
+        var factory = FromUri(connectionString);
+        return new BrokerAddress(factory.HostName, factory.Endpoint.Port, factory.UserName, factory.Password, factory.VirtualHost, factory.Ssl.Enabled);
+    }
+
     /// <summary>A connector that opens a new connection from <see cref="Create"/>'s factory on each call.</summary>
     public static BrokerConnector CreateConnector(string? connectionString, string clientName, BrokerClientKind kind)
     {
@@ -77,6 +79,21 @@ public static partial class BrokerConnectionFactory
     /// </summary>
     public static CreateChannelOptions ConfirmingChannel() =>
         new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
+
+    private static ConnectionFactory FromUri(string? connectionString)
+    {
+        var factory = new ConnectionFactory();
+        try
+        {
+            factory.Uri = ParseUri(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} '{Redact(connectionString!)}' is not a usable AMQP URI: {e.Message}", e);
+        }
+
+        return factory;
+    }
 
     private static Uri ParseUri(string? connectionString)
     {

@@ -5,9 +5,8 @@ namespace OtelStorage.Otlp.Buffers;
 /// <summary>
 /// Byte arrays for request and message bodies: pooled up to <see cref="MaxPooledBytes"/>, fresh arrays above it.
 /// <see cref="ArrayPool{T}.Shared"/> keeps what is returned to it, per thread and up to 32 arrays of each power-of-two
-/// size per core, until a gen-2 collection finds the process short of memory. After bursts of 64 MiB requests (the fuzz
-/// suite's gzip bombs and oversize gRPC messages) Ingest.Api held gigabytes that way. Bodies that large are rare, and a
-/// fresh array for one costs little beside reading it.
+/// size per core, until a gen-2 collection finds the process short of memory, so bursts of large bodies would stay
+/// resident. Bodies that large are rare, and a fresh array for one costs little beside reading it (docs/ingest.md).
 /// </summary>
 public static class BodyBuffers
 {

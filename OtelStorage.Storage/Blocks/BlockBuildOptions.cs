@@ -30,8 +30,8 @@ public sealed record BlockBuildOptions
 
     /// <summary>
     /// Zstd effort: Fastest is level 1, Optimal 3, SmallestSize 9 (<see cref="V1.V1ParquetWriter.ZstdLevel"/>).
-    /// Fastest is the write-path default; compaction uses SmallestSize, 29 against 36 bytes per span at about
-    /// 85% of the speed (docs/performance-compaction.md).
+    /// Fastest is the write-path default; compaction uses SmallestSize, fewer bytes per span for more CPU
+    /// (docs/performance-compaction.md).
     /// </summary>
     public System.IO.Compression.CompressionLevel Compression { get; init; } = System.IO.Compression.CompressionLevel.Fastest;
 

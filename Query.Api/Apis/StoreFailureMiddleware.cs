@@ -6,7 +6,7 @@ namespace Query.Api.Apis;
 /// Answers a request that failed because the object store could not be read (unreachable, erroring after the SDK's
 /// retries, or serving an object that fails its checksum) with a 503 and <c>Retry-After</c>, as JSON that names the
 /// failure: the native error body, or Jaeger's envelope on Jaeger routes so Grafana shows the message. Without it such
-/// requests ended as unhandled exceptions, an empty 500. Blocks deleted while being read are not failures: the readers
+/// requests would end as unhandled exceptions, an empty 500. Blocks deleted while being read are not failures: the readers
 /// skip them.
 /// </summary>
 public sealed partial class StoreFailureMiddleware(RequestDelegate next, ILogger<StoreFailureMiddleware> logger)

@@ -9,8 +9,8 @@ namespace Query.Api.Apis;
 /// <summary>
 /// A trace written straight to the response body, as OTLP JSON (flushed between spans every
 /// <see cref="OtlpJsonWriter.FlushBytes"/>) or as protobuf (into the response pipe's pooled segments). A large trace
-/// is not first held as one response array: such arrays went to the large object heap and were most of Query.Api's
-/// memory under the fuzz suite's reads of stored hostile traces (docs/RELIABILITY-fuzz.md).
+/// is not first held as one response array, which would land on the large object heap with every read of it
+/// (docs/RELIABILITY-fuzz.md, "Product bugs found and fixed").
 /// </summary>
 public sealed class TraceResult : IResult
 {

@@ -69,7 +69,7 @@ public sealed class HostTests(RabbitMqServer rabbit, S3rverServer s3)
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         var exitCode = await service.TerminateAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
 
-        // Aspire's DCP gives a stopping process about 10 s; each telemetry provider's own 5 s shutdown used to take 15 s in all.
+        // Aspire's DCP gives a stopping process about 10 s; each telemetry provider's own 5 s shutdown in turn would take 15 s.
         Assert.Equal(0, exitCode);
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(8), $"SIGTERM took {stopping.Elapsed.TotalSeconds:F1} s to stop the process\n{service.Output}");
     }

@@ -108,8 +108,8 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         Assert.Contains("X-Scope-OrgID", error.Status.Detail);
     }
 
-    // Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests): Kestrel's 30,000,000-byte body limit, which
-    // Grpc.AspNetCore keeps for unary calls, failed these valid exports with UNKNOWN.
+    // Kestrel's 30,000,000-byte body limit, which Grpc.AspNetCore keeps for unary calls, must not apply: the limit is
+    // Otlp:MaxRequestBytes (GrpcFrameGuard).
     [Fact]
     public async Task ExportsOverThirtyMegabytesAndUnderTheLimitSucceed()
     {
@@ -123,7 +123,7 @@ public sealed class OtlpGrpcErrorTests(RabbitMqServer broker) : IClassFixture<Ra
         Assert.Single(await QueueReader.TakeAsync(broker.ConnectionString, app.Queue, 1, TimeSpan.FromSeconds(60)));
     }
 
-    // Found by the fuzz suite: Grpc.AspNetCore answered these framing errors with UNKNOWN and logged a handler error.
+    // Left to Grpc.AspNetCore, these framing errors would be UNKNOWN with a handler error in the log.
     [Theory]
     [InlineData(new byte[] { 2, 0, 0, 0, 2, 0x0A, 0x00 }, null, StatusCode.Internal, "compressed flag 2")]
     [InlineData(new byte[] { 0xFF, 0, 0, 0, 2, 0x0A, 0x00 }, null, StatusCode.Internal, "compressed flag 255")]

@@ -20,7 +20,7 @@ namespace OtelStorage.AppHost.Tests;
 [Collection(LocalAppHostCollection.Name)]
 public sealed class EndToEndTests(LocalAppHostFixture fixture)
 {
-    /// <summary>DESIGN.md: queryable within batch_timeout (at most 5 s) plus 2 s; the rest is slack for a loaded CI machine.</summary>
+    /// <summary>DESIGN.md: queryable within batch_timeout (3 s by default) plus 2 s; the rest is slack for a loaded CI machine.</summary>
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(30);
 
     [Theory]

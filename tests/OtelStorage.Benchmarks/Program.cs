@@ -4,7 +4,7 @@ using OtelStorage.Benchmarks.Limits;
 using OtelStorage.Benchmarks.Query;
 
 // Console modes against live infrastructure:
-//   limits       the single-stage limits of issue 8 (decode, RabbitMQ publish+confirm, S3 PUT)
+//   limits       the single-stage limits end-to-end figures are compared with (decode, RabbitMQ publish+confirm, S3 PUT)
 //   query-store  Query.Api over a store of 1,000+ blocks on s3rver (see Query/QueryStoreBenchmark.cs)
 //   backlog      a tenant's compaction backlog on a live store, sampled while load runs (Compaction/BacklogMonitor.cs)
 // Anything else runs the BenchmarkDotNet suites (pick with --filter, for example: --filter '*Decode*').

@@ -108,6 +108,54 @@ public sealed class BrokerConnectionFactoryTests
     }
 
     [Fact]
+    public void TheAddressIsWhatAConnectionFromTheSameStringUses()
+    {
+        const string connectionString = "amqps://us%40er:p%40ss%3Aw%2Fd@broker.example:5673/prod%2Feu";
+
+        var address = BrokerConnectionFactory.ParseAddress(connectionString);
+        var factory = BrokerConnectionFactory.Create(connectionString, "test", BrokerClientKind.Consumer);
+
+        Assert.Equal(new BrokerAddress("broker.example", 5673, "us@er", "p@ss:w/d", "prod/eu", Tls: true), address);
+        Assert.Equal((factory.HostName, factory.Endpoint.Port, factory.UserName, factory.Password, factory.VirtualHost, factory.Ssl.Enabled),
+            (address.Host, address.Port, address.UserName, address.Password, address.VirtualHost, address.Tls));
+    }
+
+    [Theory]
+    [InlineData("amqp://127.0.0.1", 5672, false)]
+    [InlineData("amqp://127.0.0.1/", 5672, false)]
+    [InlineData("amqps://broker.example", 5671, true)]
+    public void AnAddressWithoutCredentialsPortOrVirtualHostGetsTheClientsDefaults(string connectionString, int port, bool tls)
+    {
+        var address = BrokerConnectionFactory.ParseAddress(connectionString);
+
+        Assert.Equal(port, address.Port);
+        Assert.Equal(tls, address.Tls);
+        Assert.Equal("guest", address.UserName);
+        Assert.Equal("guest", address.Password);
+        Assert.Equal("/", address.VirtualHost);
+    }
+
+    [Theory]
+    [InlineData(null, "ConnectionStrings:messaging is not set")]
+    [InlineData("http://rabbit:15672/", "must use the amqp or amqps scheme, got 'http'")]
+    [InlineData("amqp://guest:hunter2@rabbit:5672/a/b", "has more than one path segment")]
+    public void AnAddressIsRefusedWithTheSameMessagesAsAConnection(string? connectionString, string message)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => BrokerConnectionFactory.ParseAddress(connectionString));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAddressPrintsWithoutItsPassword()
+    {
+        var address = BrokerConnectionFactory.ParseAddress("amqp://alice:hunter2@broker.example:5672/prod");
+
+        Assert.Equal("amqp://alice@broker.example:5672/prod", address.ToString());
+    }
+
+    [Fact]
     public void AConfirmingChannelTracksEveryConfirmWithoutTheClientsLimit()
     {
         var options = BrokerConnectionFactory.ConfirmingChannel();

@@ -132,9 +132,8 @@ public sealed class OtlpJsonTests
         Assert.Contains(expected, error.Message);
     }
 
-    // Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests, json-invalid-utf8, json-mutations, json-text): each of
-    // these made JsonNode throw InvalidOperationException or ArgumentException on first read, which Ingest.Api
-    // answered with a 500.
+    // JsonNode accepts each of these at parse time and throws InvalidOperationException or ArgumentException on first
+    // read; the codec must refuse them up front as invalid JSON.
     [Theory]
     [InlineData(new byte[] { 0xFF }, "not valid UTF-8")]
     [InlineData(new byte[] { 0xC0, 0x80 }, "not valid UTF-8")]

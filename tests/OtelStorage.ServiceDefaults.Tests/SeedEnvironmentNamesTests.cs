@@ -8,15 +8,44 @@ public sealed class SeedEnvironmentNamesTests : IDisposable
 {
     private readonly ConfigurationScope _scope = new();
 
-    public static TheoryData<string, string, string> DocumentedNames => new()
+    /// <summary>Each name the README documents, the key it sets, and a value to set it to.</summary>
+    private static readonly (string Variable, string Key, string Value)[] Names =
+    [
+        ("SERVER_HOST", "server:host", "0.0.0.0"),
+        ("SERVER_PORT", "server:port", "8080"),
+        ("STORAGE_BUCKET", "Storage:Bucket", "seed-bucket"),
+        ("STORAGE_PREFIX", "Storage:Prefix", "seed-blocks"),
+        ("PROCESSING_BATCH_SIZE", "processing:batch_size", "5000"),
+        ("PROCESSING_BATCH_TIMEOUT_MS", "processing:batch_timeout_ms", "1500"),
+    ];
+
+    public static TheoryData<string, string, string> DocumentedNames
     {
-        { "SERVER_HOST", "server:host", "0.0.0.0" },
-        { "SERVER_PORT", "server:port", "8080" },
-        { "STORAGE_BUCKET", "Storage:Bucket", "seed-bucket" },
-        { "STORAGE_PREFIX", "Storage:Prefix", "seed-blocks" },
-        { "PROCESSING_BATCH_SIZE", "processing:batch_size", "5000" },
-        { "PROCESSING_BATCH_TIMEOUT_MS", "processing:batch_timeout_ms", "1500" },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, string>();
+            foreach (var (variable, key, value) in Names)
+            {
+                data.Add(variable, key, value);
+            }
+
+            return data;
+        }
+    }
+
+    [Fact]
+    public void EveryNameServiceDefaultsMapsIsTestedHereOntoItsKey()
+    {
+        var mapped = Extensions.SeedEnvironmentNames
+            .Select(n => $"{n.Variable}={n.Key.ToLowerInvariant()}")
+            .Order(StringComparer.Ordinal);
+        var tested = Names
+            .Select(n => $"{n.Variable}={n.Key.ToLowerInvariant()}")
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(mapped, tested);
+        Assert.All(Extensions.SeedEnvironmentNames, n => Assert.Contains(n.Variable, ConfigurationScope.SeedVariables));
+    }
 
     [Theory]
     [MemberData(nameof(DocumentedNames))]
@@ -37,6 +66,16 @@ public sealed class SeedEnvironmentNamesTests : IDisposable
 
         Assert.Equal("seed-bucket", configuration["Storage:Bucket"]);
         Assert.Equal("5000", configuration["processing:batch_size"]);
+    }
+
+    [Fact]
+    public void ASeedNameWinsOverTheSectionKeyVariableAndTheCommandLineWinsOverBoth()
+    {
+        _scope.Set("SERVER_PORT", "8080");
+        _scope.Set("server__port", "7070");
+
+        Assert.Equal("8080", _scope.Build()["server:port"]);
+        Assert.Equal("9090", _scope.Build("--server:port=9090")["server:port"]);
     }
 
     [Fact]

@@ -77,6 +77,33 @@ public sealed class YamlConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void EachSourceOverridesTheOneBelowItAppsettingsThenYamlThenEnvironmentThenCommandLine()
+    {
+        _scope.Write("appsettings.json", """
+            {
+              "Storage": { "Bucket": "json-bucket", "Prefix": "json-blocks" },
+              "processing": { "batch_size": 1, "batch_timeout_ms": 1 }
+            }
+            """);
+        _scope.Write("otelstorage.yaml", """
+            storage:
+              prefix: yaml-blocks
+            processing:
+              batch_size: 2
+              batch_timeout_ms: 2
+            """);
+        _scope.Set("processing__batch_size", "3");
+        _scope.Set("processing__batch_timeout_ms", "3");
+
+        var configuration = _scope.Build("--processing:batch_timeout_ms=4");
+
+        Assert.Equal("json-bucket", configuration["Storage:Bucket"]);
+        Assert.Equal("yaml-blocks", configuration["Storage:Prefix"]);
+        Assert.Equal("3", configuration["processing:batch_size"]);
+        Assert.Equal("4", configuration["processing:batch_timeout_ms"]);
+    }
+
+    [Fact]
     public void TheYamlFilesServerPortWinsOverTheServicesOwnPortKey()
     {
         _scope.Write("otelstorage.yaml", "server:\n  port: 8080\nQuery:\n  Port: 9999\n");

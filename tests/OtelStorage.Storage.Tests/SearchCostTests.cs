@@ -11,10 +11,9 @@ using Xunit;
 namespace OtelStorage.Storage.Tests;
 
 /// <summary>
-/// Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests, query-long-values): a search filtering on an attribute no
-/// span has decoded every span it passed over, so a few stored spans with 60 MiB attributes made each such search
-/// allocate gigabytes and take seconds. The block is served from memory, so the search completes on the calling
-/// thread and that thread's allocation count is the search's alone.
+/// A search decodes only the spans it returns: a few stored spans with huge attributes would otherwise make every
+/// search over them allocate gigabytes (docs/RELIABILITY-fuzz.md, "Product bugs found and fixed"). The block is served
+/// from memory, so the search completes on the calling thread and that thread's allocation count is the search's alone.
 /// </summary>
 public sealed class SearchCostTests : IDisposable
 {
@@ -46,8 +45,7 @@ public sealed class SearchCostTests : IDisposable
         Assert.Empty(none);
         Assert.Equal("3", Assert.Single(one).Span.Attributes[1].Value.StringValue);
         // Reading the row group's columns costs about three times the stored bytes (Spans × AttributeBytes) in
-        // Parquet.Net; decoding every span added twice as much again (each attribute as a UTF-16 string): 96 MiB
-        // against 160 MiB when this was written.
+        // Parquet.Net; decoding every span would add about twice as much again (each attribute as a UTF-16 string).
         TestContext.Current.TestOutputHelper?.WriteLine($"allocated {allocated / (1024 * 1024)} MiB");
         Assert.True(allocated < 4L * Spans * AttributeBytes, $"a search matching nothing allocated {allocated / (1024 * 1024)} MiB over {Spans} spans of {AttributeBytes / (1024 * 1024)} MiB");
     }
@@ -73,8 +71,8 @@ public sealed class SearchCostTests : IDisposable
 
         Assert.Equal(Spans.ToString(System.Globalization.CultureInfo.InvariantCulture), newest.Span.Attributes[1].Value.StringValue);
         Assert.Equal(["8", "7"], two.Select(s => s.Span.Attributes[1].Value.StringValue));
-        // One row group read and one span decoded: 20 MiB when this was written. Reading and decoding the newest span
-        // of every row group, as the search did before it kept a floor: 160 MiB.
+        // One row group read and one span decoded; without the search's floor the newest span of every row group
+        // would be read and decoded, about Spans times as much.
         TestContext.Current.TestOutputHelper?.WriteLine($"allocated {allocated / (1024 * 1024)} MiB");
         Assert.True(allocated < 2L * Spans * AttributeBytes, $"a search with limit 1 allocated {allocated / (1024 * 1024)} MiB over {Spans} spans of {AttributeBytes / (1024 * 1024)} MiB");
     }

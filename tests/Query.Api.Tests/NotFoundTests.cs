@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Query.Api.Tests;
 
-/// <summary>Found by the fuzz suite (tests/OtelStorage.Fuzz.Tests): paths that match no route got a 404 with an empty body.</summary>
+/// <summary>Paths that match no route get a JSON 404 naming the path, not an empty body.</summary>
 public sealed class NotFoundTests(QueryApiFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -15,7 +15,7 @@ public sealed class StoreFailureTests(QueryApiFixture fixture)
         var tenant = QueryApiFixture.NewTenant();
         var meta = await fixture.WriteBlockAsync(tenant, [Request("shop", Span(7, 1, null, "GET /cart", 0, 5))]);
         // s3rver keeps each object's MD5 beside its bytes: changing the bytes makes every full GET of the object fail
-        // the AWS SDK's checksum check, as a store that serves a damaged object does (seen once in a full fuzz run).
+        // the AWS SDK's checksum check, as a store that serves a damaged object does.
         var index = Path.Combine(fixture.S3.DataDirectory, fixture.S3.Bucket, fixture.ObjectStoreOptions.Prefix, tenant, meta.BlockId, "index.bin._S3rver_object");
         var bytes = await File.ReadAllBytesAsync(index, Ct);
         bytes[^1] ^= 0xFF;

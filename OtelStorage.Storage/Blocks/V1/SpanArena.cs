@@ -12,7 +12,7 @@ internal readonly record struct Slice(int Chunk, int Offset, int Length);
 /// requests into large chunks on the pinned object heap. Rows then hold no references, so the GC has nothing to
 /// trace in them, and the Parquet writer reads every value where it lies, through its address. Chunks go back to a
 /// process-wide pool once the block is encoded (<see cref="Release"/>): pinned chunks are freed only by a full GC,
-/// so without the pool a busy batcher's memory grew by every block's worth of garbage until one ran.
+/// so without the pool a busy batcher's memory would grow by every block's worth of garbage until one ran.
 /// </summary>
 internal sealed class SpanArena
 {

@@ -11,8 +11,8 @@ namespace OtelStorage.Storage.Blocks.V1;
 /// (<see cref="V1RowCopier"/>), are sorted (<see cref="V1RowSorter"/>), written as Parquet row groups
 /// (<see cref="V1ParquetWriter"/>), and described by the index (<see cref="V1IndexBuilder"/>) and meta
 /// (<see cref="V1MetaBuilder"/>). Span bytes are copied once, into a <see cref="SpanArena"/>, and written to Parquet
-/// from there. The rows (108 bytes each) live in one pooled array, sorted in place, so that a block leaves no row
-/// arrays (a list's growth, a sorted copy) on the large object heap.
+/// from there. The rows live in one pooled array, sorted in place, so that a block leaves no row arrays (a list's
+/// growth, a sorted copy) on the large object heap (docs/performance-blocks.md).
 /// </summary>
 internal sealed class V1BlockBuilder : IBlockBuilder
 {

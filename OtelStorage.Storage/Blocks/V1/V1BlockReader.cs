@@ -114,8 +114,8 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                 .Select(a => (a.Column!, a.Value)),
         ];
         // The best `limit` matches so far, and once there are that many, the start time of the oldest of them: an
-        // older span cannot be in the answer, so it is not decoded. Without this floor every row group gave up to
-        // `limit` decoded spans, and a block of 64 MiB spans, one per row group, decoded them all for a limit of 20.
+        // older span cannot be in the answer, so it is not decoded. Without this floor a block of huge spans, one per
+        // row group, would have every span decoded for a small limit.
         var matches = new List<StoredSpan>();
         ulong floor = 0;
         foreach (var g in groups)

@@ -5,8 +5,8 @@ internal static class V1IndexBuilder
 {
     /// <summary>
     /// The bloom filter of the rows' trace IDs, and each row group's byte range, trace-ID bounds and start-time
-    /// bounds. The byte ranges come from the written footer, parsed by <see cref="ParquetFooter"/>: opening the file
-    /// with Parquet.Net's reader for them cost a tenth of the Batcher's CPU (docs/PERFORMANCE.md).
+    /// bounds. The byte ranges come from the written footer, parsed by <see cref="ParquetFooter"/>, rather than from
+    /// opening the file again with Parquet.Net's reader (docs/PERFORMANCE.md, "Where the CPU goes").
     /// </summary>
     /// <param name="data">The data object, as the Parquet writer finished it.</param>
     /// <param name="sortedRows">The rows in the order they were written.</param>

@@ -8,8 +8,8 @@ namespace OtelStorage.Storage.Blocks.V1;
 
 /// <summary>
 /// Writes v1 rows in the schema of <see cref="V1Schema"/> with Apache Arrow's C++ Parquet writer (ParquetSharp).
-/// Every value goes in as an address into the arena, with no copy or object per value, and Zstd runs natively:
-/// 3 to 4 times the rate of Parquet.Net's writer on the same rows (docs/performance-blocks.md). Readers keep
+/// Every value goes in as an address into the arena, with no copy or object per value, and Zstd runs natively,
+/// several times faster than Parquet.Net's writer on the same rows (docs/performance-blocks.md). Readers keep
 /// using Parquet.Net; the files are plain Parquet either way.
 /// </summary>
 internal sealed class V1ParquetWriter : IDisposable

@@ -6,7 +6,7 @@ namespace OtelStorage.Storage.Blocks.V1;
 /// <summary>
 /// Copies the rows of stored v1 blocks into a block being built, for compaction: IDs, span_rest, resource and scope
 /// bytes go to the arena and strings to the block's strings, with nothing parsed. Decoding each span to OTLP and
-/// encoding it again would cost twice the CPU and hold every span twice (docs/performance-compaction.md).
+/// encoding it again would cost more CPU and hold every span twice (docs/performance-compaction.md).
 /// </summary>
 internal sealed class V1RowCopier(SpanArena arena, BlockStrings strings, V1Envelopes envelopes)
 {

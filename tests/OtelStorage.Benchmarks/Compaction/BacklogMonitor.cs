@@ -9,9 +9,10 @@ using OtelStorage.Storage.ObjectStore;
 namespace OtelStorage.Benchmarks.Compaction;
 
 /// <summary>
-/// Samples a tenant's compaction backlog on a live store while load runs (issue 7: the backlog stays flat under a
-/// sustained 50k spans/s). The backlog is what the compactor's planner counts: visible blocks under half the target
-/// size (<see cref="CompactionPlanner"/>, default policy), summed over every tenant unless <c>--tenant</c> names one.
+/// Samples a tenant's compaction backlog on a live store while load runs, to show whether compaction keeps up
+/// (docs/performance-compaction.md). The backlog is what the compactor's planner counts: visible blocks under half
+/// the target size (<see cref="CompactionPlanner"/>, default policy), summed over every tenant unless
+/// <c>--tenant</c> names one.
 /// Each sample also gives the visible blocks and spans.
 /// Run: <c>dotnet OtelStorage.Benchmarks.dll backlog --s3 CONNECTIONSTRING [--tenant NAME] [--interval 10s] [--duration 300s] [--json FILE]</c>.
 /// </summary>

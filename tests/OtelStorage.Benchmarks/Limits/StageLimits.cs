@@ -11,7 +11,7 @@ using RabbitMQ.Client;
 namespace OtelStorage.Benchmarks.Limits;
 
 /// <summary>
-/// The single-stage limits an end-to-end figure is compared with, measured in the same run (issue 8):
+/// The single-stage limits an end-to-end figure is compared with, measured in the same run (docs/PERFORMANCE.md):
 /// raw protobuf decode of the same requests on one core, RabbitMQ's own publish-and-confirm rate for the same
 /// message size, and the object store's PUT throughput for block-sized objects.
 /// Run: <c>dotnet run -c Release --project tests/OtelStorage.Benchmarks -- limits --amqp URI --s3 CONNECTIONSTRING [--json FILE]</c>.
