@@ -1,5 +1,6 @@
 using OtelStorage.TraceQL.Ast;
 using OtelStorage.TraceQL.Checking;
+using OtelStorage.TraceQL.Conditions;
 using OtelStorage.TraceQL.Evaluation;
 using OtelStorage.TraceQL.Model;
 using OtelStorage.TraceQL.Parsing;
@@ -7,8 +8,8 @@ using OtelStorage.TraceQL.Parsing;
 namespace OtelStorage.TraceQL;
 
 /// <summary>
-/// A parsed and checked TraceQL search query: parse once with <see cref="Parse"/>, then <see cref="Evaluate"/> each
-/// candidate trace. Instances are immutable and safe to share between threads.
+/// A parsed and checked TraceQL search query: parse once with <see cref="Parse"/>, hand <see cref="Conditions"/> to the
+/// store, then <see cref="Evaluate"/> each candidate trace. Instances are immutable and safe to share between threads.
 /// </summary>
 public sealed class TraceQLQuery
 {
@@ -18,6 +19,7 @@ public sealed class TraceQLQuery
     {
         Text = text;
         _compiled = compiled;
+        Conditions = ConditionExtractor.Extract(compiled.Expression, compiled.SelectFields);
     }
 
     /// <summary>The query as it was written.</summary>
@@ -28,6 +30,9 @@ public sealed class TraceQLQuery
 
     /// <summary>The query hints written after <c>with</c>, such as <c>most_recent=true</c>.</summary>
     public IReadOnlyList<QueryHint> Hints => _compiled.Expression.Hints;
+
+    /// <summary>The conditions a store may push down, and whether the query needs whole traces.</summary>
+    public QueryConditions Conditions { get; }
 
     /// <summary>Parses and checks <paramref name="text"/>.</summary>
     /// <exception cref="TraceQLParseException">The text is not a valid TraceQL search query; the message says where and why.</exception>
