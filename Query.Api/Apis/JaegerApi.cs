@@ -14,17 +14,17 @@ namespace Query.Api.Apis;
 /// generator fails to read a DescriptionAttribute from an <c>[AsParameters]</c> record's constructor parameter.
 /// </summary>
 public sealed record JaegerSearchParameters(
-    [FromQuery(Name = "service")] [property: Description("Service name (resource service.name); required unless traceID is given.")] string? Service,
-    [FromQuery(Name = "operation")] [property: Description("Span name.")] string? Operation,
-    [FromQuery(Name = "tags")] [property: Description("Tags as a JSON object of strings, for example {\"error\":\"true\",\"http.route\":\"/cart\"}; may repeat.")] string[]? Tags,
-    [FromQuery(Name = "tag")] [property: Description("One tag as key:value (the first ':' splits, so values may hold colons); may repeat.")] string[]? Tag,
-    [FromQuery(Name = "start")] [property: Description("Earliest span start, Unix microseconds.")] string? Start,
-    [FromQuery(Name = "end")] [property: Description("Latest span start, Unix microseconds; default now.")] string? End,
-    [FromQuery(Name = "lookback")] [property: Description("Window before end when start is absent, a Go duration (1h, 2d); 'custom' is ignored.")] string? Lookback,
-    [FromQuery(Name = "minDuration")] [property: Description("Shortest span duration, a Go duration with a unit (10ms, 1.5s); 0 means none.")] string? MinDuration,
-    [FromQuery(Name = "maxDuration")] [property: Description("Longest span duration, a Go duration with a unit; 0 means none.")] string? MaxDuration,
-    [FromQuery(Name = "limit")] [property: Description("Traces to return; default Query:DefaultLimit, at most Query:MaxLimit.")] string? Limit,
-    [FromQuery(Name = "traceID")] [property: Description("Return exactly these traces (hex IDs), in this order; other parameters are checked but do not filter. May repeat, at most Query:MaxLimit times.")] string[]? TraceId);
+    [FromQuery(Name = "service")][property: Description("Service name (resource service.name); required unless traceID is given.")] string? Service,
+    [FromQuery(Name = "operation")][property: Description("Span name.")] string? Operation,
+    [FromQuery(Name = "tags")][property: Description("Tags as a JSON object of strings, for example {\"error\":\"true\",\"http.route\":\"/cart\"}; may repeat.")] string[]? Tags,
+    [FromQuery(Name = "tag")][property: Description("One tag as key:value (the first ':' splits, so values may hold colons); may repeat.")] string[]? Tag,
+    [FromQuery(Name = "start")][property: Description("Earliest span start, Unix microseconds.")] string? Start,
+    [FromQuery(Name = "end")][property: Description("Latest span start, Unix microseconds; default now.")] string? End,
+    [FromQuery(Name = "lookback")][property: Description("Window before end when start is absent, a Go duration (1h, 2d); 'custom' is ignored.")] string? Lookback,
+    [FromQuery(Name = "minDuration")][property: Description("Shortest span duration, a Go duration with a unit (10ms, 1.5s); 0 means none.")] string? MinDuration,
+    [FromQuery(Name = "maxDuration")][property: Description("Longest span duration, a Go duration with a unit; 0 means none.")] string? MaxDuration,
+    [FromQuery(Name = "limit")][property: Description("Traces to return; default Query:DefaultLimit, at most Query:MaxLimit.")] string? Limit,
+    [FromQuery(Name = "traceID")][property: Description("Return exactly these traces (hex IDs), in this order; other parameters are checked but do not filter. May repeat, at most Query:MaxLimit times.")] string[]? TraceId);
 
 public sealed record JaegerOperationsParameters(string? Service, string? SpanKind);
 
