@@ -17,6 +17,7 @@ app.MapTracesApi();
 app.MapSpansApi();
 app.MapServicesApi();
 app.MapJaegerApi();
+app.MapJaegerV3Api();
 app.MapTempoApi();
 app.MapNotFoundApi();
 

@@ -1,22 +1,30 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Formats;
 using Query.Api.Reading;
 
 namespace Query.Api.Apis;
 
-/// <summary>Jaeger's <c>/api/traces</c> search parameters: times in µs, durations as Go durations.</summary>
+/// <summary>
+/// Jaeger's <c>/api/traces</c> parameters (jaeger's cmd/query/app/query_parser.go): times in µs, durations as Go
+/// durations; <c>tag</c>, <c>tags</c> and <c>traceID</c> may repeat. Descriptions target the properties: the OpenAPI
+/// generator fails to read a DescriptionAttribute from an <c>[AsParameters]</c> record's constructor parameter.
+/// </summary>
 public sealed record JaegerSearchParameters(
-    string? Service,
-    string? Operation,
-    string? Tags,
-    string[]? Tag,
-    string? Start,
-    string? End,
-    string? Lookback,
-    string? MinDuration,
-    string? MaxDuration,
-    string? Limit);
+    [FromQuery(Name = "service")][property: Description("Service name (resource service.name); required unless traceID is given.")] string? Service,
+    [FromQuery(Name = "operation")][property: Description("Span name.")] string? Operation,
+    [FromQuery(Name = "tags")][property: Description("Tags as a JSON object of strings, for example {\"error\":\"true\",\"http.route\":\"/cart\"}; may repeat.")] string[]? Tags,
+    [FromQuery(Name = "tag")][property: Description("One tag as key:value (the first ':' splits, so values may hold colons); may repeat.")] string[]? Tag,
+    [FromQuery(Name = "start")][property: Description("Earliest span start, Unix microseconds.")] string? Start,
+    [FromQuery(Name = "end")][property: Description("Latest span start, Unix microseconds; default now.")] string? End,
+    [FromQuery(Name = "lookback")][property: Description("Window before end when start is absent, a Go duration (1h, 2d); 'custom' is ignored.")] string? Lookback,
+    [FromQuery(Name = "minDuration")][property: Description("Shortest span duration, a Go duration with a unit (10ms, 1.5s); 0 means none.")] string? MinDuration,
+    [FromQuery(Name = "maxDuration")][property: Description("Longest span duration, a Go duration with a unit; 0 means none.")] string? MaxDuration,
+    [FromQuery(Name = "limit")][property: Description("Traces to return; default Query:DefaultLimit, at most Query:MaxLimit.")] string? Limit,
+    [FromQuery(Name = "traceID")][property: Description("Return exactly these traces (hex IDs), in this order; other parameters are checked but do not filter. May repeat, at most Query:MaxLimit times.")] string[]? TraceId);
 
 public sealed record JaegerOperationsParameters(string? Service, string? SpanKind);
 
@@ -36,7 +44,9 @@ public static class JaegerApi
         api.MapGet("/services", GetServices).WithName("JaegerServices").WithSummary("Jaeger: service names");
         api.MapGet("/services/{service}/operations", GetServiceOperations).WithName("JaegerServiceOperations").WithSummary("Jaeger: operation names of a service");
         api.MapGet("/operations", GetOperations).WithName("JaegerOperations").WithSummary("Jaeger: operations of a service with span kinds");
-        api.MapGet("/traces", FindTraces).WithName("JaegerFindTraces").WithSummary("Jaeger: traces matching a search, newest first")
+        api.MapGet("/traces", FindTraces).WithName("JaegerFindTraces").WithSummary("Jaeger: traces matching a search, newest first, or the traces named by traceID")
+            .WithDescription("Without traceID, service is required (400 \"parameter 'service' is required\", as Jaeger). With traceID (repeatable), "
+                             + "the answer holds exactly those traces in the order asked, and an errors entry {\"msg\":\"trace not found\",\"traceID\":...} for each one missing.")
             .CountsBadRequestsAs("jaeger_search");
         api.MapGet("/traces/{traceId}", GetTrace).WithName("JaegerGetTrace")
             .WithSummary("Jaeger: a trace by ID (Tempo's OTLP protobuf when the request accepts application/protobuf)");
@@ -74,14 +84,63 @@ public static class JaegerApi
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerOperation>>(list, list.Count));
     }
 
+    /// <summary>
+    /// Jaeger's search: by <c>traceID</c> when given (those traces, in the order asked; each missing one an error entry
+    /// <c>{"msg":"trace not found","traceID":...}</c> beside the found ones, as Jaeger's <c>tracesByIDs</c> answers),
+    /// else by the filters, which then need <c>service</c>. Every parameter is checked either way, as Jaeger does.
+    /// </summary>
     public static async Task<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>> FindTraces(
         [AsParameters] JaegerSearchParameters parameters, [AsParameters] QueryServices services)
     {
-        var (query, limit) = Parse(parameters, services.Time.GetUtcNow()).Build(services.Options.Value, services.Time.GetUtcNow());
+        var now = services.Time.GetUtcNow();
+        var criteria = Parse(parameters, now);
+        var ids = TraceIds(parameters.TraceId, services.Options.Value.MaxLimit);
+        if (ids.Count == 0 && string.IsNullOrEmpty(parameters.Service))
+        {
+            throw new QueryParameterException("parameter 'service' is required");
+        }
+
+        if (criteria is { MinDurationNanos: { } min, MaxDurationNanos: { } max } && max < min)
+        {
+            throw new QueryParameterException("'maxDuration' should be greater than 'minDuration'");
+        }
+
+        if (ids.Count > 0)
+        {
+            return TypedResults.Ok(await FindByIdsAsync(ids, services));
+        }
+
+        var (query, limit) = criteria.Build(services.Options.Value, now);
         var traces = (await TraceSearch.FindTracesAsync(services, query, limit)).Traces;
         services.Telemetry.Request("jaeger_search", "ok");
         var data = traces.Select(t => JaegerConverter.ToTrace(t.Spans)).ToList();
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerTrace>>(data, data.Count));
+    }
+
+    private static async Task<JaegerResponse<IReadOnlyList<JaegerTrace>>> FindByIdsAsync(List<byte[]> ids, QueryServices services)
+    {
+        var found = new ConcurrentDictionary<string, IReadOnlyList<StoredSpan>>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(
+            ids.DistinctBy(Convert.ToHexStringLower),
+            new ParallelOptions { MaxDegreeOfParallelism = services.Blocklist.Value.MaxConcurrentBlockReads, CancellationToken = services.Aborted },
+            async (id, ct) => found[Convert.ToHexStringLower(id)] = (await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, ct)).Spans);
+
+        var data = new List<JaegerTrace>(ids.Count);
+        var errors = new List<JaegerError>();
+        foreach (var hex in ids.Select(Convert.ToHexStringLower))
+        {
+            if (found[hex].Count > 0)
+            {
+                data.Add(JaegerConverter.ToTrace(found[hex]));
+            }
+            else
+            {
+                errors.Add(new JaegerError(0, "trace not found", hex));
+            }
+        }
+
+        services.Telemetry.Request("jaeger_search", errors.Count == 0 ? "ok" : "not_found");
+        return new JaegerResponse<IReadOnlyList<JaegerTrace>>(data, data.Count, 0, 0, errors.Count > 0 ? errors : null);
     }
 
     public static async Task<Results<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>, TraceResult, JsonHttpResult<JaegerResponse<object>>>> GetTrace(
@@ -123,8 +182,8 @@ public static class JaegerApi
             Limit = SpansApi.ParseLimit(p.Limit),
             StartUnixNano = string.IsNullOrEmpty(p.Start) ? null : QueryParsing.UnixTime(p.Start, "start", 1000, "microseconds"),
             EndUnixNano = string.IsNullOrEmpty(p.End) ? null : QueryParsing.UnixTime(p.End, "end", 1000, "microseconds"),
-            MinDurationNanos = string.IsNullOrEmpty(p.MinDuration) ? null : QueryParsing.Duration(p.MinDuration, "minDuration"),
-            MaxDurationNanos = string.IsNullOrEmpty(p.MaxDuration) ? null : QueryParsing.Duration(p.MaxDuration, "maxDuration"),
+            MinDurationNanos = GoDuration(p.MinDuration, "minDuration"),
+            MaxDurationNanos = GoDuration(p.MaxDuration, "maxDuration"),
         };
 
         // The Jaeger UI sends lookback (1h, 2d, custom) with start; honour it only when start is absent.
@@ -135,21 +194,97 @@ public static class JaegerApi
             c.StartUnixNano = end > lookback ? end - lookback : 0;
         }
 
-        if (!string.IsNullOrEmpty(p.Tags))
-        {
-            foreach (var (key, value) in QueryParsing.JaegerTags(p.Tags))
-            {
-                c.AddTag(key, value);
-            }
-        }
-
+        // A key given twice keeps its last value, tag= before tags=, as Jaeger's parseTags fills one map.
+        var tags = new Dictionary<string, (string Value, string Parameter)>(StringComparer.Ordinal);
         foreach (var tag in p.Tag ?? [])
         {
             var (key, value) = QueryParsing.Tag(tag);
-            c.AddTag(key, value);
+            tags[key] = (value, "tag");
+        }
+
+        foreach (var json in p.Tags ?? [])
+        {
+            foreach (var (key, value) in QueryParsing.JaegerTags(json))
+            {
+                tags[key] = (value, "tags");
+            }
+        }
+
+        foreach (var (key, (value, parameter)) in tags)
+        {
+            AddTag(c, key, value, parameter);
         }
 
         return c;
+    }
+
+    /// <summary>
+    /// One Jaeger tag filter. Most match a span attribute or else a resource attribute, by string form. The tags the
+    /// OpenTelemetry translator derives from OTLP fields, and Jaeger v2's own special keys, become the field filters
+    /// they stand for: <c>error</c> (true: status ERROR; false: status OK, as Jaeger v2's store reads it),
+    /// <c>span.kind</c>, <c>span.status</c> and <c>otel.status_code</c>. A <c>resource.</c> prefix is dropped.
+    /// </summary>
+    internal static void AddTag(SearchCriteria c, string key, string value, string parameter)
+    {
+        switch (key)
+        {
+            case "error":
+                c.StatusCode = GoBool(value, $"the error tag in {parameter}") ? 2 : 1;
+                break;
+            case "span.kind":
+                c.AddTag(key, value);
+                break;
+            case "span.status" or "otel.status_code":
+                c.StatusCode = value.ToUpperInvariant() switch
+                {
+                    "UNSET" => 0,
+                    "OK" => 1,
+                    "ERROR" => 2,
+                    _ => throw new QueryParameterException($"the {key} tag in {parameter} must be one of OK, ERROR, UNSET, got '{value}'"),
+                };
+                break;
+            default:
+                c.Tags.Add(new KeyValuePair<string, string>(key.StartsWith("resource.", StringComparison.Ordinal) ? key[9..] : key, value));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A Go duration as Jaeger parses it (<c>time.ParseDuration</c>): a bare number other than 0 has no unit and is an
+    /// error. Zero means no bound, as in Jaeger's query parameters.
+    /// </summary>
+    internal static long? GoDuration(string? value, string name)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (value.Trim() is var text && text.Length > 0 && text != "0" && text.All(char.IsAsciiDigit))
+        {
+            throw new QueryParameterException($"{name} must have a unit (ns, us, ms, s, m or h), for example {text}ms, got '{value}'");
+        }
+
+        var nanos = QueryParsing.Duration(value, name);
+        return nanos == 0 ? null : nanos;
+    }
+
+    /// <summary>A boolean as Go's <c>strconv.ParseBool</c> reads it: 1, t, true, 0, f, false in any of its cases.</summary>
+    internal static bool GoBool(string value, string name) => value switch
+    {
+        "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+        "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+        _ => throw new QueryParameterException($"{name} must be true or false, got '{value}'"),
+    };
+
+    private static List<byte[]> TraceIds(string[]? values, int max)
+    {
+        if (values is { Length: > 0 } && values.Length > max)
+        {
+            throw new QueryParameterException($"traceID may be given at most {max} times (Query:MaxLimit), got {values.Length}");
+        }
+
+        return [.. (values ?? []).Select(v => QueryParsing.TraceId(v, "traceID", padShort: true))];
     }
 
     private static JaegerResponse<T> Envelope<T>(T data, int total) => new(data, total, 0, 0, null);

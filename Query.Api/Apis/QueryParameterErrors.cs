@@ -5,7 +5,8 @@ namespace Query.Api.Apis;
 
 /// <summary>
 /// Turns a <see cref="QueryParameterException"/> thrown by a handler into a 400 that carries its
-/// message, in the error shape of the handler's API: the native error body (native and Tempo APIs) or Jaeger's envelope.
+/// message, in the error shape of the handler's API: the native error body (native and Tempo APIs), Jaeger's envelope, or
+/// Jaeger api_v3's error object.
 /// </summary>
 public static class QueryParameterErrors
 {
@@ -16,6 +17,10 @@ public static class QueryParameterErrors
     /// <summary>400s in Jaeger's envelope (<c>{"data":null,...,"errors":[{"code":400,"msg":...}]}</c>), which Grafana shows.</summary>
     public static TBuilder WithJaegerParameterErrors<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithParameterErrors(message => JaegerApi.Error(StatusCodes.Status400BadRequest, message));
+
+    /// <summary>400s in Jaeger api_v3's gateway shape (<c>{"error":{"httpCode":400,"message":...}}</c>).</summary>
+    public static TBuilder WithJaegerV3ParameterErrors<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithParameterErrors(message => JaegerV3Api.Error(StatusCodes.Status400BadRequest, message));
 
     /// <summary>Counts this route's 400s in <see cref="QueryTelemetry.Request"/> as <paramref name="operation"/> with outcome <c>bad_request</c>.</summary>
     public static RouteHandlerBuilder CountsBadRequestsAs(this RouteHandlerBuilder route, string operation) =>

@@ -5,9 +5,9 @@ namespace Query.Api.Apis;
 /// <summary>
 /// Answers a request that failed because the object store could not be read (unreachable, erroring after the SDK's
 /// retries, or serving an object that fails its checksum) with a 503 and <c>Retry-After</c>, as JSON that names the
-/// failure: the native error body, or Jaeger's envelope on Jaeger routes so Grafana shows the message. Without it such
-/// requests would end as unhandled exceptions, an empty 500. Blocks deleted while being read are not failures: the readers
-/// skip them.
+/// failure: the native error body, Jaeger's envelope on Jaeger routes so Grafana shows the message, or api_v3's error
+/// object on <c>/api/v3</c>. Without it such requests would end as unhandled exceptions, an empty 500. Blocks deleted while
+/// being read are not failures: the readers skip them.
 /// </summary>
 public sealed partial class StoreFailureMiddleware(RequestDelegate next, ILogger<StoreFailureMiddleware> logger)
 {
@@ -25,6 +25,13 @@ public sealed partial class StoreFailureMiddleware(RequestDelegate next, ILogger
             var message = $"the object store could not be read ({e.GetType().Name}: {e.Message}); try again";
             context.Response.Clear();
             context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (context.Request.Path.StartsWithSegments("/api/v3"))
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsJsonAsync(new JaegerV3Error(new JaegerV3ErrorDetails(StatusCodes.Status503ServiceUnavailable, message)));
+                return;
+            }
+
             if (IsJaegerRoute(context.Request.Path))
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -14,8 +14,19 @@ public static class Extensions
     /// <summary>Query.Api's services: options, the object store, the block list, readers, telemetry and OpenAPI.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<RetentionPeriodOptions>()
+            .BindConfiguration(RetentionPeriodOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddOptions<QueryOptions>()
             .BindConfiguration(QueryOptions.SectionName)
+            .Configure<IConfiguration, IOptions<RetentionPeriodOptions>>((o, configuration, retention) =>
+            {
+                if (configuration.GetSection($"{QueryOptions.SectionName}:{nameof(QueryOptions.MaxSearchRange)}").Value is null)
+                {
+                    o.MaxSearchRange = retention.Value.LongestPeriod > o.DefaultSearchRange ? retention.Value.LongestPeriod : o.DefaultSearchRange;
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

@@ -13,8 +13,9 @@ public sealed record JaegerResponse<T>(
     [property: JsonPropertyName("offset")] int Offset,
     [property: JsonPropertyName("errors")] IReadOnlyList<JaegerError>? Errors);
 
+/// <summary>An error entry; Jaeger leaves <c>code</c> out of the per-trace "trace not found" entries of a traceID search.</summary>
 public sealed record JaegerError(
-    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("code"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Code,
     [property: JsonPropertyName("msg")] string Msg,
     [property: JsonPropertyName("traceID"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceId = null);
 
@@ -66,3 +67,23 @@ public sealed record JaegerDependency(
     [property: JsonPropertyName("parent")] string Parent,
     [property: JsonPropertyName("child")] string Child,
     [property: JsonPropertyName("callCount")] long CallCount);
+
+// Jaeger v2's OTLP-based query API (api_v3, idl/proto/api_v3/query_service.proto) as its HTTP gateway writes it:
+// proto3 JSON names. Traces are OTLP JSON inside {"result": ...}, written by TraceResult.
+
+/// <summary><c>GET /api/v3/services</c>: <c>{"services":[...]}</c>.</summary>
+public sealed record JaegerV3Services([property: JsonPropertyName("services")] IReadOnlyList<string> Services);
+
+/// <summary><c>GET /api/v3/operations</c>: <c>{"operations":[{"name","spanKind"}]}</c>.</summary>
+public sealed record JaegerV3Operations([property: JsonPropertyName("operations")] IReadOnlyList<JaegerV3Operation> Operations);
+
+public sealed record JaegerV3Operation(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("spanKind")] string SpanKind);
+
+/// <summary>api_v3's <c>GRPCGatewayError</c>: <c>{"error":{"httpCode":400,"message":"..."}}</c>.</summary>
+public sealed record JaegerV3Error([property: JsonPropertyName("error")] JaegerV3ErrorDetails Error);
+
+public sealed record JaegerV3ErrorDetails(
+    [property: JsonPropertyName("httpCode")] int HttpCode,
+    [property: JsonPropertyName("message")] string Message);

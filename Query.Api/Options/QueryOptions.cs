@@ -44,7 +44,11 @@ public sealed class QueryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00", ErrorMessage = "Query:DefaultSearchRange must be between 1 s and 10 years.")]
     public TimeSpan DefaultSearchRange { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>The widest search window accepted; a wider one is a 400.</summary>
+    /// <summary>
+    /// The widest search window accepted; a wider one is a 400. When not configured it is the longest retention period
+    /// (<see cref="RetentionPeriodOptions.LongestPeriod"/>, at least <see cref="DefaultSearchRange"/>): blocks older
+    /// than that are gone, so a wider range costs nothing more and "last 30 days" works when retention keeps 30 days.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00", ErrorMessage = "Query:MaxSearchRange must be between 1 s and 10 years.")]
     public TimeSpan MaxSearchRange { get; set; } = TimeSpan.FromDays(7);
 

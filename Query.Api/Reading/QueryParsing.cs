@@ -141,8 +141,8 @@ public static class QueryParsing
             : new KeyValuePair<string, string>(value[..colon], value[(colon + 1)..]);
     }
 
-    /// <summary>Jaeger's <c>tags</c> parameter: a JSON object of string values, for example <c>{"error":"true"}</c>.</summary>
-    public static IEnumerable<KeyValuePair<string, string>> JaegerTags(string json)
+    /// <summary>Jaeger's <c>tags</c> parameter (api_v3: <c>query.attributes</c>): a JSON object of string values, for example <c>{"error":"true"}</c>.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> JaegerTags(string json, string name = "tags")
     {
         Dictionary<string, JsonElement>? tags;
         try
@@ -151,7 +151,7 @@ public static class QueryParsing
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new QueryParameterException($"tags must be a JSON object such as {{\"http.route\":\"/api/cart\"}}, got '{json}'");
+            throw new QueryParameterException($"{name} must be a JSON object such as {{\"http.route\":\"/api/cart\"}}, got '{json}'");
         }
 
         foreach (var (key, value) in tags ?? [])
@@ -164,7 +164,7 @@ public static class QueryParsing
             catch (InvalidOperationException)
             {
                 // An escape that makes an unpaired UTF-16 surrogate ("\ud800") only fails when the string is read.
-                throw new QueryParameterException($"tags must hold valid text: the value of '{key}' has an invalid escape, got '{json}'");
+                throw new QueryParameterException($"{name} must hold valid text: the value of '{key}' has an invalid escape, got '{json}'");
             }
 
             yield return new KeyValuePair<string, string>(key, text);

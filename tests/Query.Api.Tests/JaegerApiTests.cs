@@ -16,6 +16,8 @@ public sealed class JaegerApiTests(QueryApiFixture fixture)
         Assert.Equal(JsonValueKind.Null, json.GetProperty("errors").ValueKind);
     }
 
+    private static List<string?> TraceIds(JsonElement json) => [.. json.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("traceID").GetString())];
+
     [Fact]
     public async Task ServicesAndOperationsUseJaegersEnvelope()
     {
@@ -128,7 +130,8 @@ public sealed class JaegerApiTests(QueryApiFixture fixture)
         var byService = await client.GetJsonAsync($"/api/traces?service=cart&start={start}&end={end}&limit=20");
         var byTagsJson = await client.GetJsonAsync($"/api/traces?service=frontend&tags={Uri.EscapeDataString("{\"http.route\":\"/\"}")}&start={start}&end={end}");
         var byTagParam = await client.GetJsonAsync($"/api/traces?service=payment&tag=app.user:bob&minDuration=0.4s&maxDuration=1s&start={start}&end={end}");
-        var errors = await client.GetJsonAsync($"/api/traces?tags={Uri.EscapeDataString("{\"error\":\"true\"}")}&start={start}&end={end}");
+        var errors = await client.GetJsonAsync($"/api/traces?service=cart&tags={Uri.EscapeDataString("{\"error\":\"true\"}")}&start={start}&end={end}");
+        var noErrors = await client.GetJsonAsync($"/api/traces?service=payment&tags={Uri.EscapeDataString("{\"error\":\"true\"}")}&start={start}&end={end}");
         var tooShort = await client.GetJsonAsync($"/api/traces?service=payment&maxDuration=100ms&start={start}&end={end}");
 
         AssertEnvelope(byService, 1);
@@ -138,6 +141,7 @@ public sealed class JaegerApiTests(QueryApiFixture fixture)
         Assert.Equal([Hex(TraceId(2))], byTagsJson.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()).ToList());
         Assert.Equal([Hex(TraceId(3))], byTagParam.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()).ToList());
         Assert.Equal([Hex(TraceId(1))], errors.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()).ToList());
+        AssertEnvelope(noErrors, 0);
         AssertEnvelope(tooShort, 0);
     }
 
@@ -147,9 +151,11 @@ public sealed class JaegerApiTests(QueryApiFixture fixture)
         var tenant = QueryApiFixture.NewTenant();
         await Shop.SeedAsync(fixture, tenant);
 
-        var json = await fixture.Client(tenant).GetJsonAsync("/api/traces?limit=2&lookback=2h");
+        var all = await fixture.Client(tenant).GetJsonAsync("/api/traces?service=frontend&lookback=2h");
+        var limited = await fixture.Client(tenant).GetJsonAsync("/api/traces?service=frontend&limit=1&lookback=2h");
 
-        Assert.Equal([Hex(TraceId(3)), Hex(TraceId(2))], json.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()).ToList());
+        Assert.Equal([Hex(TraceId(2)), Hex(TraceId(1))], TraceIds(all));
+        Assert.Equal([Hex(TraceId(2))], TraceIds(limited));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class StoreFailureTests(QueryApiFixture fixture)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AnIndexTheStoreServesCorruptedGivesA503ThatSaysSoOnTheNativeAndJaegerRoutes()
+    public async Task AnIndexTheStoreServesCorruptedGivesA503ThatSaysSoOnTheNativeJaegerAndJaegerV3Routes()
     {
         var tenant = QueryApiFixture.NewTenant();
         var meta = await fixture.WriteBlockAsync(tenant, [Request("shop", Span(7, 1, null, "GET /cart", 0, 5))]);
@@ -24,6 +24,7 @@ public sealed class StoreFailureTests(QueryApiFixture fixture)
 
         using var native = await client.GetAsync($"/traces/{Hex(TraceId(7))}", Ct);
         using var jaeger = await client.GetAsync($"/api/traces/{Hex(TraceId(7))}", Ct);
+        using var jaegerV3 = await client.GetAsync($"/api/v3/traces/{Hex(TraceId(7))}", Ct);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, native.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(5), native.Headers.RetryAfter?.Delta);
@@ -34,5 +35,9 @@ public sealed class StoreFailureTests(QueryApiFixture fixture)
         var jaegerError = JsonDocument.Parse(await jaeger.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors")[0];
         Assert.Equal(503, jaegerError.GetProperty("code").GetInt32());
         Assert.Contains("the object store could not be read", jaegerError.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, jaegerV3.StatusCode);
+        var v3Error = JsonDocument.Parse(await jaegerV3.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error");
+        Assert.Equal(503, v3Error.GetProperty("httpCode").GetInt32());
+        Assert.Contains("the object store could not be read", v3Error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 }

@@ -12,7 +12,7 @@ namespace OtelStorage.Fuzz.Tests.Generators;
 /// </summary>
 public static class QueryCases
 {
-    private static readonly string[] TraceRoutes = ["/traces/{0}", "/api/traces/{0}", "/api/v2/traces/{0}", "/tempo/api/traces/{0}"];
+    private static readonly string[] TraceRoutes = ["/traces/{0}", "/api/traces/{0}", "/api/v2/traces/{0}", "/tempo/api/traces/{0}", "/api/v3/traces/{0}"];
 
     private static readonly string[] Accepts = ["", "application/json", "application/x-protobuf", "application/protobuf", "*/*", "text/html, application/xhtml+xml", "application/x-protobuf;q=0, */*", "💥"];
 
@@ -44,8 +44,8 @@ public static class QueryCases
 
     public static IEnumerable<FuzzCategory> All(SeededData seeded, bool full) =>
     [
-        new("query-trace-ids", FuzzTarget.Query, "trace IDs of every length, non-hex, unicode, very long, traversal, on the four trace routes", 700, 8_000, 8, (r, _) => TraceId(r, seeded)),
-        new("query-search", FuzzTarget.Query, "/spans, /api/traces and /api/search with hostile limits, times, durations, statuses, tags and TraceQL", 600, 8_000, 8, (r, _) => Search(r, seeded)),
+        new("query-trace-ids", FuzzTarget.Query, "trace IDs of every length, non-hex, unicode, very long, traversal, on the five trace routes", 700, 8_000, 8, (r, _) => TraceId(r, seeded)),
+        new("query-search", FuzzTarget.Query, "/spans, /api/traces, /api/v3/traces and /api/search with hostile limits, times, durations, statuses, tags, trace IDs and TraceQL", 600, 8_000, 8, (r, _) => Search(r, seeded)),
         new("query-metadata", FuzzTarget.Query, "services, operations, dependencies and tag values with hostile path parameters and windows", 500, 9_000, 8, (r, _) => Metadata(r, seeded)),
         new("query-tenants", FuzzTarget.Query, "X-Scope-OrgID values: invalid, very long, traversal, encoded slashes, unicode", 400, 7_000, 8, (r, _) => Tenant(r, seeded)),
         new("query-traversal", FuzzTarget.Query, "path traversal in every path parameter, raw and encoded", 400, 7_000, 8, (r, _) => TraversalCase(r)),
@@ -82,7 +82,7 @@ public static class QueryCases
         var now = DateTimeOffset.UtcNow;
         var query = new List<(string, string)>();
         string route;
-        switch (r.Next(3))
+        switch (r.Next(4))
         {
             case 0:
                 route = "/spans";
@@ -112,6 +112,28 @@ public static class QueryCases
                 Maybe(r, query, "minDuration", () => r.Pick(Durations));
                 Maybe(r, query, "maxDuration", () => r.Pick(Durations));
                 Maybe(r, query, "limit", () => r.Pick(Limits));
+                for (var i = r.Next(3) == 0 ? r.Next(1, 4) : 0; i > 0; i--)
+                {
+                    query.Add(("traceID", r.Next(2) == 0 ? r.Pick(seeded.TraceIds) : EscapeRaw(r.Pick(Hostile))));
+                }
+
+                break;
+            case 2:
+                route = "/api/v3/traces";
+                Maybe(r, query, r.Pick(new[] { "query.serviceName", "query.service_name" }), () => Value(r, seeded.Services));
+                Maybe(r, query, r.Pick(new[] { "query.operationName", "query.operation_name" }), () => Value(r, ["GET /", "Convert"]));
+                Maybe(r, query, "query.attributes", () => JaegerTags(r, seeded));
+                if (r.Next(5) > 0)
+                {
+                    query.Add((r.Pick(new[] { "query.startTimeMin", "query.start_time_min" }), Time(r, now, "rfc3339v3")));
+                    query.Add((r.Pick(new[] { "query.startTimeMax", "query.start_time_max" }), Time(r, now, "rfc3339v3")));
+                }
+
+                Maybe(r, query, r.Pick(new[] { "query.durationMin", "query.duration_min" }), () => r.Pick(Durations));
+                Maybe(r, query, r.Pick(new[] { "query.durationMax", "query.duration_max" }), () => r.Pick(Durations));
+                Maybe(r, query, r.Pick(new[] { "query.searchDepth", "query.search_depth", "query.num_traces" }), () => r.Pick(Limits));
+                Maybe(r, query, r.Pick(new[] { "query.rawTraces", "query.raw_traces" }), () => r.Pick(new[] { "true", "false", "1", "T", "yes", "" }));
+                Maybe(r, query, "query.filter", () => Uri.EscapeDataString("{\"op\":\"eq\"}"));
                 break;
             default:
                 route = "/api/search";
@@ -134,7 +156,7 @@ public static class QueryCases
     {
         var value = Value(r, seeded.Services);
         var now = DateTimeOffset.UtcNow;
-        var (path, what) = r.Next(10) switch
+        var (path, what) = r.Next(12) switch
         {
             0 => ("/services" + QueryString(Window(r, now)), "services"),
             1 => ($"/services/{value}/operations" + QueryString(Window(r, now)), "operations"),
@@ -145,6 +167,8 @@ public static class QueryCases
             6 => ("/api/dependencies" + QueryString([("endTs", Time(r, now, "ms")), ("lookback", r.Pick(new[] { "", "3600000", "-1", "18446744073709551615", "1h", "abc" }))]), "jaeger dependencies"),
             7 => ($"/api/search/tag/{r.Pick(new[] { "service.name", "resource.service.name", "name", "span.name", "status", "kind", value })}/values", "tempo tag values"),
             8 => ($"/api/v2/search/tag/{r.Pick(new[] { "service.name", "span.http.route", "kind", value })}/values", "tempo tag values v2"),
+            9 => ("/api/v3/services", "jaeger v3 services"),
+            10 => ("/api/v3/operations" + QueryString([(r.Pick(new[] { "service", "service", "x" }), value), (r.Pick(new[] { "spanKind", "span_kind" }), r.Pick(new[] { "", "server", "SERVER", "x", "%00" }))]), "jaeger v3 operations"),
             _ => (r.Pick(new[] { "/api/search/tags", "/api/v2/search/tags", "/api/status/buildinfo", "/api/echo", "/ready", "/openapi/v1.json" }), "fixed routes"),
         };
         return Get($"{what}: GET {Shorten(path, 120)}", path);
@@ -158,7 +182,11 @@ public static class QueryCases
             "a b", " single-tenant", "single-tenant ", "tënant", "租户", "😀", new string('a', 64), new string('a', 65), new string('t', 8000), "a,b", "single-tenant, fuzz-tenant",
             "x\ty", "%00", "*", "CON", "a:b", "-", "_", "---", "a.b", "A-Z_0-9",
         });
-        var route = r.Pick(new[] { "/traces/" + r.Pick(seeded.TraceIds), "/spans?limit=5", "/services", "/api/services", "/api/traces?service=" + r.Pick(seeded.Services), "/api/search?limit=3", "/dependencies", "/api/v2/traces/" + r.Pick(seeded.TraceIds) });
+        var route = r.Pick(new[]
+        {
+            "/traces/" + r.Pick(seeded.TraceIds), "/spans?limit=5", "/services", "/api/services", "/api/traces?service=" + r.Pick(seeded.Services), "/api/search?limit=3", "/dependencies",
+            "/api/v2/traces/" + r.Pick(seeded.TraceIds), "/api/v3/services", "/api/traces?traceID=" + r.Pick(seeded.TraceIds),
+        });
         return Get($"X-Scope-OrgID '{Shorten(tenant)}' on {route}", route, new KeyValuePair<string, string>("X-Scope-OrgID", tenant));
     }
 
@@ -168,7 +196,7 @@ public static class QueryCases
         var route = r.Pick(new[]
         {
             "/traces/{0}", "/api/traces/{0}", "/api/v2/traces/{0}", "/tempo/api/traces/{0}", "/services/{0}/operations", "/api/services/{0}/operations",
-            "/api/search/tag/{0}/values", "/api/v2/search/tag/{0}/values", "/{0}/traces/abc", "/api/{0}/services", "/openapi/{0}", "/health/{0}",
+            "/api/search/tag/{0}/values", "/api/v2/search/tag/{0}/values", "/{0}/traces/abc", "/api/{0}/services", "/openapi/{0}", "/health/{0}", "/api/v3/traces/{0}",
         });
         var path = string.Format(CultureInfo.InvariantCulture, route, value);
         return Get($"GET {path}", path);
@@ -187,7 +215,9 @@ public static class QueryCases
                 var tags = string.Concat(Enumerable.Range(0, length / 20).Select(i => $"&tag=k{i}:v{i}"));
                 return Get($"{length / 20} tag parameters", "/spans?limit=5" + tags);
             case 3:
-                return Get($"a Jaeger tags JSON of {length} characters", "/api/traces?service=" + r.Pick(seeded.Services) + "&tags=" + Uri.EscapeDataString("{\"k\":\"" + new string('v', length) + "\"}"));
+                return r.Next(2) == 0
+                    ? Get($"a Jaeger tags JSON of {length} characters", "/api/traces?service=" + r.Pick(seeded.Services) + "&tags=" + Uri.EscapeDataString("{\"k\":\"" + new string('v', length) + "\"}"))
+                    : Get($"{length / 40} Jaeger traceID parameters", "/api/traces?" + string.Join('&', Enumerable.Range(0, length / 40).Select(_ => "traceID=" + r.Pick(seeded.TraceIds))));
             case 4:
                 return Get($"a logfmt tags value of {length} characters", "/api/search?tags=" + Uri.EscapeDataString("service.name=\"" + new string('v', length) + "\""));
             default:
@@ -245,6 +275,7 @@ public static class QueryCases
         return unit switch
         {
             "rfc3339" => r.Next(2) == 0 ? time.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : ((ulong)time.ToUnixTimeMilliseconds() * 1_000_000UL).ToString(CultureInfo.InvariantCulture),
+            "rfc3339v3" => time.ToString(r.Next(2) == 0 ? "yyyy-MM-ddTHH:mm:ssZ" : "yyyy-MM-ddTHH:mm:ss.fffffff+00:00", CultureInfo.InvariantCulture),
             "us" => (time.ToUnixTimeMilliseconds() * 1000).ToString(CultureInfo.InvariantCulture),
             "ms" => time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             _ => time.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
