@@ -28,6 +28,7 @@ public static class ExactTraceSearch
 {
     private static readonly IComparer<byte[]> Bytewise = Comparer<byte[]>.Create(static (a, b) => a.AsSpan().SequenceCompareTo(b));
 
+    /// <summary>The newest <paramref name="limit"/> traces, by trace start, among those with a span matching <paramref name="candidates"/> that <paramref name="matcher"/> accepts.</summary>
     public static async Task<TraceMatches> FindAsync(QueryServices services, SpanQuery candidates, TraceMatcher matcher, int limit)
     {
         var timeout = services.Options.Value.SearchTimeout;
@@ -38,51 +39,61 @@ public static class ExactTraceSearch
         var pageSize = Math.Max(limit * 10, 100);
         var partial = false;
         int considered = 0, read = 0, total = 0;
-        while (true)
+        // Each page's span search has a timeout of its own; this one bounds the pages and trace reads together.
+        using var deadline = new CancellationTokenSource(timeout, services.Time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(services.Aborted, deadline.Token);
+        try
         {
-            if (services.Time.GetElapsedTime(started) >= timeout)
+            while (true)
             {
-                partial = true;
-                break;
+                if (services.Time.GetElapsedTime(started) >= timeout)
+                {
+                    partial = true;
+                    break;
+                }
+
+                // The newest candidate spans of traces not yet read: a page is exact (every span newer than its oldest
+                // is in it), and spans of traces already read do not count toward it.
+                var skip = processed.ToHashSet();
+                var filter = candidates.Filter;
+                var query = candidates with { EndUnixNano = end, Filter = s => !skip.Contains(s.Key.TraceId) && (filter is null || filter(s)) };
+                var page = await services.Search.SearchSpansAsync(services.Tenant, query, pageSize, stop.Token);
+                considered = Math.Max(considered, page.BlocksConsidered);
+                read += page.BlocksRead;
+                total = page.TotalBlocks;
+
+                var exhausted = !page.Partial && page.Spans.Count < pageSize;
+                var oldest = page.Spans.Count > 0 ? page.Spans[^1].StartTimeUnixNano : 0;
+                // Spans come newest first, so traces appear in the order of their newest candidate span. Unless the page
+                // holds every candidate, spans that start exactly at its oldest start may be cut off: traces whose newest
+                // candidate span starts there wait for the next page, which ends at that start.
+                var batch = page.Spans.GroupBy(s => s.Key.TraceId).Select(g => g.ToList())
+                    .Where(t => exhausted || page.Partial || t[0].StartTimeUnixNano > oldest)
+                    .ToList();
+                if (batch.Count == 0 && !exhausted && !page.Partial)
+                {
+                    pageSize = (int)Math.Min(pageSize * 2L, int.MaxValue);
+                    continue;
+                }
+
+                var done = await EvaluateAsync(services, batch, matcher, matches, processed, limit, started, timeout, stop.Token);
+                if (done is null || page.Partial)
+                {
+                    partial = true;
+                    break;
+                }
+
+                if (done.Value || exhausted)
+                {
+                    break;
+                }
+
+                end = oldest;
             }
-
-            // The newest candidate spans of traces not yet read: a page is exact (every span newer than its oldest
-            // is in it), and spans of traces already read do not count toward it.
-            var skip = processed.ToHashSet();
-            var filter = candidates.Filter;
-            var query = candidates with { EndUnixNano = end, Filter = s => !skip.Contains(s.Key.TraceId) && (filter is null || filter(s)) };
-            var page = await services.Search.SearchSpansAsync(services.Tenant, query, pageSize, services.Aborted);
-            considered = Math.Max(considered, page.BlocksConsidered);
-            read += page.BlocksRead;
-            total = page.TotalBlocks;
-
-            var exhausted = !page.Partial && page.Spans.Count < pageSize;
-            var oldest = page.Spans.Count > 0 ? page.Spans[^1].StartTimeUnixNano : 0;
-            // Spans come newest first, so traces appear in the order of their newest candidate span. Unless the page
-            // holds every candidate, spans that start exactly at its oldest start may be cut off: traces whose newest
-            // candidate span starts there wait for the next page, which ends at that start.
-            var batch = page.Spans.GroupBy(s => s.Key.TraceId).Select(g => g.ToList())
-                .Where(t => exhausted || page.Partial || t[0].StartTimeUnixNano > oldest)
-                .ToList();
-            if (batch.Count == 0 && !exhausted && !page.Partial)
-            {
-                pageSize = (int)Math.Min(pageSize * 2L, int.MaxValue);
-                continue;
-            }
-
-            var done = await EvaluateAsync(services, batch, matcher, matches, processed, limit, started, timeout);
-            if (done is null || page.Partial)
-            {
-                partial = true;
-                break;
-            }
-
-            if (done.Value || exhausted)
-            {
-                break;
-            }
-
-            end = oldest;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !services.Aborted.IsCancellationRequested)
+        {
+            partial = true;
         }
 
         var ordered = matches.OrderByDescending(m => m.StartUnixNano).ThenBy(m => m.TraceId, Bytewise).Take(limit).ToList();
@@ -92,7 +103,7 @@ public static class ExactTraceSearch
     // True when the stopping rule holds, false when more candidates are needed, null when the time ran out.
     private static async Task<bool?> EvaluateAsync(
         QueryServices services, List<List<StoredSpan>> batch, TraceMatcher matcher, ConcurrentBag<TraceMatch> matches,
-        HashSet<UInt128> processed, int limit, long started, TimeSpan timeout)
+        HashSet<UInt128> processed, int limit, long started, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var width = services.Blocklist.Value.MaxConcurrentBlockReads;
         for (var next = 0; next < batch.Count; next += width)
@@ -108,7 +119,7 @@ public static class ExactTraceSearch
             }
 
             var chunk = batch.Skip(next).Take(width).ToList();
-            await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = width, CancellationToken = services.Aborted }, async (found, ct) =>
+            await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = width, CancellationToken = cancellationToken }, async (found, ct) =>
             {
                 var id = found[0].Span.TraceId.ToByteArray();
                 var whole = await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, ct);
