@@ -49,6 +49,57 @@ public sealed class TraceQLSearchTests(QueryApiFixture fixture)
         Assert.Equal([.. traces.Select(t => Hex(TraceId(t)))], TraceIds(json));
     }
 
+    [Theory]
+    [InlineData("{ }", 7)]
+    [InlineData("{ status = error }", 5)]
+    [InlineData("{ resource.service.name = \"a\" } >> { status = error }", 4)]
+    public async Task TracesSpreadOverBlocksComeNewestFirstByTraceStartEvenWhenTheirNewestSpansAreLater(string traceQl, int limit)
+    {
+        // 60 traces of a root and two children, each span in a random one of three blocks; the late child starts up to
+        // 50 s after its root, so the order of newest spans differs from the order of trace starts.
+        var random = new Random(23);
+        var tenant = QueryApiFixture.NewTenant();
+        var blocks = new[] { new List<OpenTelemetry.Proto.Collector.Trace.V1.ExportTraceServiceRequest>(), [], [] };
+        var traces = new List<(int Id, ulong StartMs, string RootService, bool ErrorChild)>();
+        for (var t = 1; t <= 60; t++)
+        {
+            var start = (ulong)(t * 1000 + random.Next(1000));
+            var services = new[] { "a", "b", "c" };
+            var rootService = services[random.Next(3)];
+            var error = random.Next(3) == 0;
+            var spans = new[]
+            {
+                (rootService, Span(100 + t, 1000 + (t * 10), null, "root", start, 100)),
+                (services[random.Next(3)], Span(100 + t, 1001 + (t * 10), 1000 + (t * 10), "late", start + (ulong)random.Next(50_000), 10, Kind.Client, error ? Code.Error : Code.Unset)),
+                (services[random.Next(3)], Span(100 + t, 1002 + (t * 10), 1000 + (t * 10), "early", start + 5, 10, Kind.Client)),
+            };
+            foreach (var (service, span) in spans)
+            {
+                blocks[random.Next(3)].Add(Request(service, span));
+            }
+
+            traces.Add((100 + t, start, rootService, error));
+        }
+
+        foreach (var block in blocks)
+        {
+            await fixture.WriteBlockAsync(tenant, block);
+        }
+
+        Func<(int Id, ulong StartMs, string RootService, bool ErrorChild), bool> matches = traceQl switch
+        {
+            "{ }" => _ => true,
+            "{ status = error }" => t => t.ErrorChild,
+            _ => t => t.RootService == "a" && t.ErrorChild,
+        };
+        var expected = traces.Where(matches).OrderByDescending(t => t.StartMs).Take(limit).Select(t => (string?)Hex(TraceId(t.Id))).ToList();
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/api/search?q={Uri.EscapeDataString(traceQl)}&limit={limit}&start={BaseTime / 1_000_000_000 - 60}&end={BaseTime / 1_000_000_000 + 200}");
+
+        Assert.Equal(limit, expected.Count);
+        Assert.Equal(expected, TraceIds(json));
+    }
+
     [Fact]
     public async Task TwoIdenticalSearchesReturnIdenticalAnswers()
     {
