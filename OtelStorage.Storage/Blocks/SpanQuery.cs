@@ -34,6 +34,12 @@ public sealed record SpanQuery
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; init; } = [];
 
+    /// <summary>
+    /// A check on each decoded span that passed every other filter, for conditions no column can decide (such as a
+    /// TraceQL span filter). Spans it rejects do not count toward <see cref="Limit"/>. Null keeps every span.
+    /// </summary>
+    public Func<StoredSpan, bool>? Filter { get; init; }
+
     /// <summary>At most this many spans per block, the newest ones. The caller merges blocks and applies its own limit.</summary>
     public int Limit { get; init; } = 100;
 

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using OtelStorage.Storage.Blocks;
+using OtelStorage.TraceQL;
 using Query.Api.Formats;
 using Query.Api.Reading;
+using Query.Api.Search;
 using Query.Api.Telemetry;
 
 namespace Query.Api.Apis;
@@ -15,7 +18,8 @@ public sealed record SpanSearchParameters(
     string? MinDuration,
     string? MaxDuration,
     string? Status,
-    string[]? Tag);
+    string[]? Tag,
+    string? Q);
 
 /// <summary>The native span search.</summary>
 public static class SpansApi
@@ -29,7 +33,9 @@ public static class SpansApi
             .WithSummary("Spans matching every filter, newest first")
             .WithDescription("Order: start time descending, then trace ID and span ID ascending, so the same query over the same data gives the same answer. "
                              + "limit defaults to Query:DefaultLimit and may not exceed Query:MaxLimit; start defaults to end minus Query:DefaultSearchRange and end to now; "
-                             + "the range may not exceed Query:MaxSearchRange. tag=key:value may repeat.");
+                             + "the range may not exceed Query:MaxSearchRange. tag=key:value may repeat. "
+                             + "q is a TraceQL query: the answer is then the spans it matched in the newest matching traces (newest first by trace start), "
+                             + "at most limit spans, and the other filters narrow the spans that make a trace a candidate.");
         return app;
     }
 
@@ -37,8 +43,14 @@ public static class SpansApi
         [AsParameters] SpanSearchParameters parameters,
         [AsParameters] QueryServices services)
     {
+        var traceQl = string.IsNullOrWhiteSpace(parameters.Q) ? null : TraceQLSearch.Parse(parameters.Q);
         var (query, limit) = Parse(parameters).Build(services.Options.Value, services.Time.GetUtcNow());
         using var reads = MeteredObjectStore.BeginScope();
+        if (traceQl is not null)
+        {
+            return TypedResults.Ok(await SearchTraceQLAsync(traceQl, query, limit, services, reads));
+        }
+
         var result = await services.Search.SearchSpansAsync(services.Tenant, query, limit, services.Aborted);
         services.Telemetry.Request("spans", result.Partial ? "partial" : "ok");
         services.MarkPartial(result);
@@ -48,6 +60,27 @@ public static class SpansApi
             new SearchMetrics(result.TotalBlocks, result.BlocksConsidered, result.BlocksRead, reads.Statistics.Bytes),
             result.Partial,
             result.PartialReason));
+    }
+
+    private static async Task<SpansResponse> SearchTraceQLAsync(TraceQLQuery traceQl, SpanQuery query, int limit, QueryServices services, MeteredObjectStore.Scope reads)
+    {
+        var found = await TraceQLSearch.FindAsync(services, TraceQLPushdown.Apply(traceQl, query), (trace, _) => traceQl.Evaluate(trace), limit);
+        var spans = new List<StoredSpan>();
+        foreach (var trace in found.Traces)
+        {
+            var matched = trace.Spansets.SelectMany(set => set.Spans).Select(m => Convert.ToHexStringLower(m.Span.SpanId)).ToHashSet(StringComparer.Ordinal);
+            spans.AddRange(trace.Spans.Where(s => matched.Contains(Convert.ToHexStringLower(s.Span.SpanId.Span))));
+        }
+
+        spans.Sort(StoredSpan.NewestFirst);
+        services.Telemetry.Request("spans", found.Search.Partial ? "partial" : "ok");
+        services.MarkPartial(found.Search);
+        return new SpansResponse(
+            [.. spans.Take(limit).Select(SpanSummary.From)],
+            limit,
+            new SearchMetrics(found.Search.TotalBlocks, found.Search.BlocksConsidered, found.Search.BlocksRead, reads.Statistics.Bytes),
+            found.Search.Partial,
+            found.Search.PartialReason);
     }
 
     private static SearchCriteria Parse(SpanSearchParameters p)

@@ -1,10 +1,15 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using OpenTelemetry.Proto.Common.V1;
 using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
+using OtelStorage.TraceQL;
+using OtelStorage.TraceQL.Ast;
+using OtelStorage.TraceQL.Evaluation;
+using OtelStorage.TraceQL.Model;
+using OtelStorage.TraceQL.Values;
 using Query.Api.Formats;
 using Query.Api.Reading;
+using Query.Api.Search;
 using Query.Api.Telemetry;
 
 namespace Query.Api.Apis;
@@ -22,7 +27,7 @@ public sealed record TempoSearchParameters(
 
 /// <summary>
 /// The Tempo-compatible API, enough for Grafana's Tempo data source: trace by ID, tag names and values, and search by
-/// logfmt tags or by the TraceQL subset of <see cref="TraceQl"/> (what Grafana's search builder writes).
+/// logfmt tags or by TraceQL (<see cref="TraceQLQuery"/>), exact and newest first by trace start (<see cref="ExactTraceSearch"/>).
 /// <c>/api/traces/{id}</c> is shared with Jaeger (see <see cref="JaegerApi"/>); Tempo's JSON form is also served at
 /// <c>/tempo/api/traces/{id}</c> (<c>{"batches":[...]}</c>) and <c>/api/v2/traces/{id}</c> (<c>{"trace":{...}}</c>).
 /// </summary>
@@ -78,24 +83,33 @@ public static class TempoApi
             c.AddTag(key, value);
         }
 
-        if (!string.IsNullOrWhiteSpace(parameters.Q))
-        {
-            TraceQl.Apply(parameters.Q, c);
-        }
-
-        var (query, limit) = c.Build(services.Options.Value, services.Time.GetUtcNow());
+        var traceQl = string.IsNullOrWhiteSpace(parameters.Q) ? null : TraceQLSearch.Parse(parameters.Q);
+        var (built, limit) = c.Build(services.Options.Value, services.Time.GetUtcNow());
         var perSet = string.IsNullOrEmpty(parameters.Spss) ? 3
             : int.TryParse(parameters.Spss, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
             : throw new QueryParameterException($"spss must be a positive integer, got '{parameters.Spss}'");
 
+        // Tempo's minDuration and maxDuration bound the trace's duration, not a span's.
+        var (minTrace, maxTrace) = (c.MinDurationNanos, c.MaxDurationNanos);
+        var range = built with { MinDurationNanos = null, MaxDurationNanos = null };
+        bool Within(TraceData trace) =>
+            (minTrace is null && maxTrace is null) || (TraceDuration(trace) >= (minTrace ?? 0) && TraceDuration(trace) <= (maxTrace ?? long.MaxValue));
+        TraceMatcher matcher = traceQl is null
+            ? (trace, found) => Within(trace) ? [new SpansetResult([.. found.Select(s => new MatchedSpan(TraceQLAdapter.ToTraceSpan(s), []))], [])] : []
+            : (trace, _) => Within(trace) ? traceQl.Evaluate(trace) : [];
+
         using var reads = MeteredObjectStore.BeginScope();
-        var found = await TraceSearch.FindTracesAsync(services, query, limit);
+        var found = await TraceQLSearch.FindAsync(services, traceQl is null ? range : TraceQLPushdown.Apply(traceQl, range), matcher, limit);
+        services.MarkPartial(found.Search);
         var traces = found.Traces.Select(t => ToMetadata(t, perSet)).ToList();
-        services.Telemetry.Request("tempo_search", "ok");
+        services.Telemetry.Request("tempo_search", found.Search.Partial ? "partial" : "ok");
         return TypedResults.Ok(new TempoSearchResponse(
             traces,
-            new TempoSearchMetrics(traces.Count, reads.Statistics.Bytes.ToString(CultureInfo.InvariantCulture), found.Search.BlocksRead, found.Search.TotalBlocks)));
+            new TempoSearchMetrics(found.TracesInspected, reads.Statistics.Bytes.ToString(CultureInfo.InvariantCulture), found.Search.BlocksRead, found.Search.TotalBlocks)));
     }
+
+    private static long TraceDuration(TraceData trace) =>
+        trace.Spans.Count == 0 ? 0 : trace.Spans.Max(s => s.EndUnixNanos) - trace.Spans.Min(s => s.StartUnixNanos);
 
     public static Ok<TempoTagNames> GetTags() => TypedResults.Ok(new TempoTagNames([.. ResourceTags, .. SpanTags, .. IntrinsicTags]));
 
@@ -156,49 +170,73 @@ public static class TempoApi
         }
     }
 
-    private static TempoTraceSearchMetadata ToMetadata(FoundTrace trace, int perSet)
+    private static TempoTraceSearchMetadata ToMetadata(TraceMatch trace, int perSet)
     {
         var spans = trace.Spans;
-        var root = spans.FirstOrDefault(s => s.Span.ParentSpanId.IsEmpty);
-        var start = spans.Min(s => s.StartTimeUnixNano);
+        // The root is the earliest span without a parent, as TraceQL's rootName and rootServiceName define it.
+        var root = spans.Where(s => s.Span.ParentSpanId.IsEmpty).MinBy(s => s.StartTimeUnixNano);
         var end = spans.Max(s => s.Span.EndTimeUnixNano);
-        var set = new TempoSpanSet([.. trace.Matched.Take(perSet).Select(ToTempoSpan)], trace.Matched.Count);
+        var sets = trace.Spansets.Select(set => new TempoSpanSet(
+            [.. set.Spans.Take(perSet).Select(ToTempoSpan)],
+            set.Spans.Count,
+            [.. set.Attributes.Select(a => ToTempoKeyValue(a.Name, a.Value)).OfType<TempoKeyValue>()])).ToList();
         return new TempoTraceSearchMetadata(
-            Convert.ToHexStringLower(spans[0].Span.TraceId.Span),
+            Convert.ToHexStringLower(trace.TraceId),
             root?.ServiceName ?? "<root span not yet received>",
             root?.Span.Name ?? string.Empty,
-            start.ToString(CultureInfo.InvariantCulture),
-            end > start ? (long)((end - start) / 1_000_000) : 0,
-            set,
-            [set]);
+            trace.StartUnixNano.ToString(CultureInfo.InvariantCulture),
+            end > trace.StartUnixNano ? (long)((end - trace.StartUnixNano) / 1_000_000) : 0,
+            sets[0],
+            sets);
     }
 
-    private static TempoSpan ToTempoSpan(StoredSpan stored)
+    private static TempoSpan ToTempoSpan(MatchedSpan matched)
     {
-        var s = stored.Span;
-        var attributes = new List<TempoKeyValue> { new("service.name", new TempoAnyValue(StringValue: stored.ServiceName)) };
-        foreach (var kv in s.Attributes)
+        var s = matched.Span;
+        var attributes = new List<TempoKeyValue>();
+        foreach (var kv in s.ResourceAttributes.Where(a => a.Key == "service.name").Concat(s.Attributes))
         {
-            if (ToTempoValue(kv.Value) is { } value)
+            if (ToTempoKeyValue(kv.Key, kv.Value) is { } attribute)
             {
-                attributes.Add(new TempoKeyValue(kv.Key, value));
+                attributes.Add(attribute);
+            }
+        }
+
+        // select()ed fields, by attribute name or intrinsic spelling, unless the span's own attributes already carry them.
+        foreach (var selected in matched.Selected)
+        {
+            var key = selected.Field switch
+            {
+                AttributeReference a => a.Name,
+                IntrinsicReference i => i.Spelling,
+                var other => other.ToString(),
+            };
+            if (!attributes.Exists(a => a.Key == key) && ToTempoKeyValue(key, selected.Value) is { } attribute)
+            {
+                attributes.Add(attribute);
             }
         }
 
         return new TempoSpan(
-            Convert.ToHexStringLower(s.SpanId.Span),
+            Convert.ToHexStringLower(s.SpanId),
             s.Name,
-            s.StartTimeUnixNano.ToString(CultureInfo.InvariantCulture),
-            (s.EndTimeUnixNano >= s.StartTimeUnixNano ? s.EndTimeUnixNano - s.StartTimeUnixNano : 0).ToString(CultureInfo.InvariantCulture),
+            s.StartUnixNanos.ToString(CultureInfo.InvariantCulture),
+            Math.Max(0, s.DurationNanos).ToString(CultureInfo.InvariantCulture),
             attributes);
     }
 
-    private static TempoAnyValue? ToTempoValue(AnyValue? value) => value?.ValueCase switch
+    private static TempoKeyValue? ToTempoKeyValue(string key, TraceQLValue value)
     {
-        AnyValue.ValueOneofCase.StringValue => new TempoAnyValue(StringValue: value.StringValue),
-        AnyValue.ValueOneofCase.IntValue => new TempoAnyValue(IntValue: value.IntValue.ToString(CultureInfo.InvariantCulture)),
-        AnyValue.ValueOneofCase.BoolValue => new TempoAnyValue(BoolValue: value.BoolValue),
-        AnyValue.ValueOneofCase.DoubleValue when double.IsFinite(value.DoubleValue) => new TempoAnyValue(DoubleValue: value.DoubleValue),
-        _ => null,
-    };
+        TempoAnyValue? any = value.Type switch
+        {
+            TraceQLType.String => new TempoAnyValue(StringValue: value.AsString()),
+            TraceQLType.Int => new TempoAnyValue(IntValue: value.AsInt().ToString(CultureInfo.InvariantCulture)),
+            TraceQLType.Duration => new TempoAnyValue(IntValue: value.AsDurationNanoseconds().ToString(CultureInfo.InvariantCulture)),
+            TraceQLType.Bool => new TempoAnyValue(BoolValue: value.AsBool()),
+            TraceQLType.Float when double.IsFinite(value.AsDouble()) => new TempoAnyValue(DoubleValue: value.AsDouble()),
+            TraceQLType.Status or TraceQLType.Kind => new TempoAnyValue(StringValue: value.ToString()),
+            _ => null,
+        };
+        return any is null ? null : new TempoKeyValue(key, any);
+    }
 }

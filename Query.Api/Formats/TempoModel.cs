@@ -19,7 +19,8 @@ public sealed record TempoTraceSearchMetadata(
 
 public sealed record TempoSpanSet(
     [property: JsonPropertyName("spans")] IReadOnlyList<TempoSpan> Spans,
-    [property: JsonPropertyName("matched")] int Matched);
+    [property: JsonPropertyName("matched")] int Matched,
+    [property: JsonPropertyName("attributes")] IReadOnlyList<TempoKeyValue> Attributes);
 
 public sealed record TempoSpan(
     [property: JsonPropertyName("spanID")] string SpanId,

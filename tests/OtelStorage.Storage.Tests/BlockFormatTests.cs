@@ -289,6 +289,43 @@ public sealed class BlockFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task SearchFilterRunsAfterThePromotedColumnsAndOnlyMatchingSpansCountTowardTheLimit()
+    {
+        var requests = new RealisticSpanGenerator(seed: 17).Requests(10_000, 500).ToList();
+        var all = requests.SelectMany(r => r.ResourceSpans.SelectMany(rs => rs.ScopeSpans.SelectMany(ss => ss.Spans.Select(s => (Service: rs.Resource.Attributes[0].Value.StringValue, Span: s.Clone()))))).ToList();
+        var meta = await TestData.WriteBlockAsync(_store, "t1", requests, new BlockBuildOptions { RowGroupSpans = 2_000 });
+        var index = await _store.ReadIndexAsync(meta, TestContext.Current.CancellationToken);
+        // Odd last byte of the span ID: a condition no column holds, true for about half of the spans.
+        static bool Odd(ReadOnlySpan<byte> spanId) => (spanId[^1] & 1) == 1;
+        var seen = new List<string>();
+        var query = new SpanQuery
+        {
+            Service = "cart",
+            Limit = 30,
+            Filter = s =>
+            {
+                lock (seen)
+                {
+                    seen.Add(s.ServiceName);
+                }
+
+                return Odd(s.Span.SpanId.Span);
+            },
+        };
+        var expected = all
+            .Where(s => s.Service == "cart" && Odd(s.Span.SpanId.Span))
+            .OrderByDescending(s => s.Span.StartTimeUnixNano).ThenBy(s => s.Span.TraceId.ToByteArray(), ByteOrder.Instance).ThenBy(s => s.Span.SpanId.ToByteArray(), ByteOrder.Instance)
+            .Take(30).Select(s => s.Span.SpanId).ToList();
+
+        var found = await _store.SearchAsync(meta, index, query, TestContext.Current.CancellationToken);
+
+        Assert.Equal(30, expected.Count);
+        Assert.Equal(expected, found.Select(s => s.Span.SpanId).ToList());
+        Assert.NotEmpty(seen);
+        Assert.All(seen, service => Assert.Equal("cart", service));
+    }
+
+    [Fact]
     public async Task SearchMatchesNonPromotedSpanAndResourceAttributes()
     {
         var meta = await TestData.WriteBlockAsync(_store, "t1", [TestData.EveryField()]);

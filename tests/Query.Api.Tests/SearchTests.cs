@@ -85,7 +85,7 @@ public sealed class SearchTests(QueryApiFixture fixture)
         });
         var client = hurried.CreateClient();
         client.DefaultRequestHeaders.Add("X-Scope-OrgID", tenant);
-        foreach (var route in new[] { $"/spans?limit=40&{Window}", "/api/traces?service=frontend&limit=5", "/api/search?tags=service.name%3Dfrontend&limit=5" })
+        foreach (var route in new[] { $"/spans?limit=40&{Window}", "/api/traces?service=frontend&limit=5", "/api/search?tags=service.name%3Dfrontend&limit=5", "/api/search?q=%7B%20%7D%20%7C%20count()%20%3E%201&limit=5", $"/spans?q=%7B%20%7D&limit=5&{Window}" })
         {
             using var response = await client.GetAsync(route, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -74,6 +74,23 @@ public sealed class TempoApiTests(QueryApiFixture fixture)
     }
 
     [Theory]
+    // Trace 1 lasts 100 ms (its spans 100, 50 and 40 ms), trace 2 30 ms, trace 3 500 ms: the bounds are on the trace.
+    [InlineData("maxDuration=60ms", new[] { 2 })]
+    [InlineData("minDuration=90ms&maxDuration=200ms", new[] { 1 })]
+    [InlineData("minDuration=90ms&tags=service.name%3Dcart", new[] { 1 })]
+    [InlineData("minDuration=90ms&q=%7B%20resource.service.name%20%3D%20%22cart%22%20%7D", new[] { 1 })]
+    public async Task MinAndMaxDurationBoundTheTracesDurationAsInTempo(string parameters, int[] traces)
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+        var window = $"start={BaseTime / 1_000_000_000 - 60}&end={BaseTime / 1_000_000_000 + 60}";
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/api/search?{parameters}&{window}");
+
+        Assert.Equal([.. traces.Select(t => Hex(TraceId(t)))], json.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()).ToList());
+    }
+
+    [Theory]
     [InlineData("{}", new[] { 1, 2, 3 })]
     [InlineData("{ resource.service.name = \"cart\" && status = error }", new[] { 1 })]
     [InlineData("{ .app.user = \"bob\" && duration > 400ms }", new[] { 3 })]
@@ -95,19 +112,72 @@ public sealed class TempoApiTests(QueryApiFixture fixture)
     }
 
     [Theory]
-    [InlineData("{ .a = 1 } || { .b = 2 }", "only one span set { ... } is supported")]
-    [InlineData("{ .a = 1 || .b = 2 }", "expected '}'")]
-    [InlineData("{ .a =~ \"x.*\" }", "the operator =~ is not supported; use =")]
-    [InlineData("{ rootServiceName = \"x\" }", "unsupported field 'rootServiceName'")]
-    [InlineData("{ duration > fast }", "duration compares with a duration such as 100ms, got fast")]
-    [InlineData("{ .a = \"open }", "unterminated string")]
-    [InlineData("{ status = broken }", "must be one of")]
-    [InlineData("{ .a = 1 } | count() > 2", "only one span set { ... } is supported")]
-    public async Task TraceQlOutsideTheSupportedSubsetIsA400SayingWhat(string traceQl, string message)
+    [InlineData("{ resource.service.name = \"payment\" } || { name = \"GET /\" }", new[] { 3, 2 })]
+    [InlineData("{ .http.route = \"/\" || .http.route = \"/api/cart\" }", new[] { 2, 1 })]
+    [InlineData("{ .app.user =~ \"al.*\" }", new[] { 1 })]
+    [InlineData("{ status != error }", new[] { 3, 2, 1 })]
+    [InlineData("{ rootServiceName = \"frontend\" }", new[] { 2, 1 })]
+    [InlineData("{ resource.service.name = \"frontend\" } >> { status = error }", new[] { 1 })]
+    [InlineData("{ } | count() > 2", new[] { 1 })]
+    [InlineData("{ .a = 1 } || { .b = 2 }", new int[0])]
+    public async Task SearchAnswersTraceQlBeyondWhatTheSearchBuilderWritesNewestFirst(string traceQl, int[] traces)
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+        var window = $"start={BaseTime / 1_000_000_000 - 60}&end={BaseTime / 1_000_000_000 + 60}";
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/api/search?q={Uri.EscapeDataString(traceQl)}&{window}");
+
+        Assert.Equal(
+            [.. traces.Select(t => Hex(TraceId(t)))],
+            json.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("traceID").GetString()!).ToList());
+    }
+
+    [Theory]
+    [InlineData("{ .a = }", "parse error at 1:8: expected a value after '='")]
+    [InlineData("{ .a = \"open }", "parse error at 1:8: unterminated string")]
+    [InlineData("{ foo = 1 }", "parse error at 1:3: unknown identifier 'foo'")]
+    [InlineData("{ .a = 1 } | count()", "parse error at 1:14: count() must be compared with a value")]
+    [InlineData("{ } | sum(status) > 1", "invalid query at 1:11: sum() needs a number or a duration")]
+    [InlineData("{ .a =~ \"(\" }", "invalid query at 1:9: invalid regular expression")]
+    public async Task InvalidTraceQlIsA400NamingThePositionAndWhatWasExpected(string traceQl, string message)
     {
         var json = await fixture.Client(null).GetJsonAsync($"/api/search?q={Uri.EscapeDataString(traceQl)}", HttpStatusCode.BadRequest);
 
         Assert.Contains(message, json.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SpssLimitsTheSpansShownPerSetButNotTheMatchedCount()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+        var window = $"start={BaseTime / 1_000_000_000 - 60}&end={BaseTime / 1_000_000_000 + 60}";
+        var q = Uri.EscapeDataString("{ resource.service.name = \"frontend\" || resource.service.name = \"cart\" }");
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/api/search?q={q}&spss=2&{window}");
+
+        var sets = json.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("spanSets").EnumerateArray().Single()).ToList();
+        Assert.Equal([(1, 1), (2, 3)], sets.Select(s => (s.GetProperty("spans").GetArrayLength(), s.GetProperty("matched").GetInt32())).ToList());
+        // Trace 1's spans in trace order: the root, then the client call.
+        Assert.Equal([Hex(SpanId(1)), Hex(SpanId(2))], sets[1].GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("spanID").GetString()).ToList());
+    }
+
+    [Fact]
+    public async Task SelectedAttributesAppearOnTheMatchedSpans()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+        var window = $"start={BaseTime / 1_000_000_000 - 60}&end={BaseTime / 1_000_000_000 + 60}";
+        var q = Uri.EscapeDataString("{ name = \"Charge\" } | select(resource.host.name, span:statusMessage, kind)");
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/api/search?q={q}&{window}");
+
+        var span = json.GetProperty("traces").EnumerateArray().Single().GetProperty("spanSet").GetProperty("spans").EnumerateArray().Single();
+        var attributes = span.GetProperty("attributes").EnumerateArray().ToDictionary(a => a.GetProperty("key").GetString()!, a => a.GetProperty("value"));
+        Assert.Equal("payment-host", attributes["host.name"].GetProperty("stringValue").GetString());
+        Assert.Equal("server", attributes["kind"].GetProperty("stringValue").GetString());
+        Assert.Equal("bob", attributes["app.user"].GetProperty("stringValue").GetString());
     }
 
     [Fact]
@@ -161,7 +231,7 @@ public sealed class TempoApiTests(QueryApiFixture fixture)
     [Theory]
     [InlineData("tags=service.name", "tags must be logfmt key=value pairs such as service.name=\"cart\" http.status_code=500, got 'service.name'")]
     [InlineData("start=soon", "start must be Unix time in seconds (a non-negative integer), got 'soon'")]
-    [InlineData("q=%7B.foo%21%3D1%7D", "TraceQL (q) at position 7: the operator != is not supported; use =. Supported: one span set of conditions joined by &&, for example { resource.service.name = \"cart\" && status = error && duration > 100ms }")]
+    [InlineData("q=%7B%20.a%20%3D%20%7D", "TraceQL (q): parse error at 1:8: expected a value after '=', found '}'")]
     [InlineData("limit=100000", "limit must be between 1 and 1000 (Query:MaxLimit), got 100000")]
     public async Task BadSearchParametersAre400s(string query, string message)
     {

@@ -160,7 +160,13 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                     continue;
                 }
 
-                matches.Add(rows.ToStoredSpan(i, meta.BlockId));
+                var span = rows.ToStoredSpan(i, meta.BlockId);
+                if (query.Filter is { } filter && !filter(span))
+                {
+                    continue;
+                }
+
+                matches.Add(span);
                 taken++;
                 cutoff = (ulong)rows.Start[i];
             }
