@@ -98,10 +98,9 @@ root.SetAction(async (parse, cancellationToken) =>
     VerificationResult? verification = null;
     if (options.TrackAcknowledged)
     {
-        await Console.Error.WriteLineAsync($"verifying {runner.Acknowledged.ByTrace.Count:N0} traces against {parse.GetValue(queryUrl)}");
+        await Console.Error.WriteLineAsync($"verifying {runner.Ledger.AcknowledgedTraceCount:N0} traces against {parse.GetValue(queryUrl)}");
         using var source = new QueryApiTraceSource(new Uri(parse.GetValue(queryUrl)!), options.Headers());
-        var expected = runner.Acknowledged.ByTrace.ToDictionary(t => t.Key, t => (IReadOnlyCollection<ulong>)t.Value.ToArray(), StringComparer.Ordinal);
-        verification = await new TraceVerifier(source).VerifyAsync(expected, DurationParser.Parse(parse.GetValue(verifyTimeout)!), null, cancellationToken);
+        verification = await new TraceVerifier(source, runner.Ledger).VerifyAsync(runner.Ledger.Acknowledged(), DurationParser.Parse(parse.GetValue(verifyTimeout)!), null, cancellationToken);
     }
 
     var summary = RunSummary.From(runner, options, verification);

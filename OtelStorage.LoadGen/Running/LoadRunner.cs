@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using OtelStorage.LoadGen.Sending;
+using OtelStorage.LoadGen.Verification;
 using OtelStorage.LoadGen.Workload;
 
 namespace OtelStorage.LoadGen.Running;
@@ -13,7 +14,8 @@ public sealed class LoadRunner(LoadOptions options, OtlpSender sender, RequestTe
 {
     public LoadStatistics Statistics { get; } = new();
 
-    public AcknowledgedSpans Acknowledged { get; } = new();
+    /// <summary>The spans acknowledged in full, for verification (with <see cref="LoadOptions.TrackAcknowledged"/>).</summary>
+    public SpanLedger Ledger { get; } = new();
 
     public Stopwatch Elapsed { get; } = new();
 
@@ -117,10 +119,11 @@ public sealed class LoadRunner(LoadOptions options, OtlpSender sender, RequestTe
         }
 
         Statistics.RecordSuccess(request.SpanCount, result.RejectedSpans, latency);
-        // With a partial success we cannot tell which spans were kept, so only whole acceptances are verified.
+        // With a partial success we cannot tell which spans were kept, so only whole acceptances are verified. Failed
+        // requests are not recorded: each trace travels whole in one request, so no verified trace holds their spans.
         if (options.TrackAcknowledged && result.RejectedSpans == 0)
         {
-            Acknowledged.Add(request);
+            Ledger.Acknowledge(request);
         }
     }
 }

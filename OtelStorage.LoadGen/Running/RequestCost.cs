@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using OtelStorage.LoadGen.Verification;
 using OtelStorage.LoadGen.Workload;
 using OtelStorage.Workload;
 
@@ -24,8 +25,8 @@ public static class RequestCost
         return
         [
             new("template pool, generated once per run", pool.SpanCount, LoadRunner.ProcessCpuTime() - started),
-            Run("patch (grpc, http/protobuf)", count => Patch(pool, count, acknowledged: null), spans),
-            Run("patch + track (--verify)", count => Patch(pool, count, new AcknowledgedSpans()), spans),
+            Run("patch (grpc, http/protobuf)", count => Patch(pool, count, ledger: null), spans),
+            Run("patch + track (--verify)", count => Patch(pool, count, new SpanLedger()), spans),
             Run("generate + serialize (RealisticSpanGenerator)", count => Generate(seed, spansPerRequest, count), spans),
         ];
     }
@@ -38,13 +39,13 @@ public static class RequestCost
         return new RequestCostFigure(path, made, LoadRunner.ProcessCpuTime() - started);
     }
 
-    private static long Patch(RequestTemplatePool pool, long spans, AcknowledgedSpans? acknowledged)
+    private static long Patch(RequestTemplatePool pool, long spans, SpanLedger? ledger)
     {
         var patched = 0L;
         while (patched < spans)
         {
             using var request = pool.Next(LoadRunner.UnixNanoNow());
-            acknowledged?.Add(request);
+            ledger?.Acknowledge(request);
             patched += request.SpanCount;
         }
 

@@ -71,8 +71,9 @@ public sealed record RunSummary(
         if (Verification is { } v)
         {
             output.WriteLine(string.Create(c, $"verified traces     {v.Traces,14:N0}"));
-            output.WriteLine(string.Create(c, $"verified spans      {v.FoundSpans,14:N0} of {v.ExpectedSpans:N0} acknowledged  missing {v.MissingSpans:N0}  duplicates {v.DuplicateSpans:N0}  unexpected {v.UnexpectedSpans:N0}  after {v.TimeToComplete.TotalSeconds:F1} s"));
+            output.WriteLine(string.Create(c, $"verified spans      {v.FoundSpans,14:N0} of {v.ExpectedSpans:N0} acknowledged  missing {v.MissingSpans:N0}  duplicates {v.DuplicateSpans:N0}  altered {v.AlteredSpans:N0}  never sent {v.NeverSentSpans:N0}  after {v.TimeToComplete.TotalSeconds:F1} s"));
             output.WriteLine(string.Create(c, $"  traces complete only when asked again (not yet queryable at the first check) {v.LateTraces:N0}"));
+            output.WriteLine(string.Create(c, $"  lookups {v.Lookups:N0}, failed {v.FailedLookups:N0} (asked again)"));
             foreach (var m in v.Missing)
             {
                 output.WriteLine(string.Create(c, $"  missing trace {m.TraceId} span {m.SpanId}"));
@@ -108,9 +109,14 @@ public sealed record RunSummary(
                 yield return string.Create(c, $"{v.DuplicateSpans:N0} duplicates");
             }
 
-            if (v.UnexpectedSpans > 0)
+            if (v.AlteredSpans > 0)
             {
-                yield return string.Create(c, $"{v.UnexpectedSpans:N0} unexpected spans");
+                yield return string.Create(c, $"{v.AlteredSpans:N0} spans read back altered");
+            }
+
+            if (v.NeverSentSpans > 0)
+            {
+                yield return string.Create(c, $"{v.NeverSentSpans:N0} spans read back that were never sent");
             }
         }
     }

@@ -1,8 +1,11 @@
 namespace OtelStorage.LoadGen.Verification;
 
-/// <summary>Where verification looks traces up.</summary>
+/// <summary>Where verification reads traces back.</summary>
 public interface ITraceSource
 {
-    /// <summary>The span IDs stored for a trace (duplicates included, as returned), or null when the trace is unknown.</summary>
-    Task<IReadOnlyList<ulong>?> GetSpanIdsAsync(string traceIdHex, CancellationToken cancellationToken);
+    /// <summary>
+    /// The spans stored for a trace, as returned (copies included); empty when the trace is unknown, null when the
+    /// lookup failed (an error answer, or none), so that the trace is asked again.
+    /// </summary>
+    Task<IReadOnlyList<SpanFingerprint>?> GetSpansAsync(string traceIdHex, CancellationToken cancellationToken);
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using OpenTelemetry.Proto.Trace.V1;
@@ -20,20 +19,32 @@ public sealed class QueryApiTraceSource : ITraceSource, IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<ulong>?> GetSpanIdsAsync(string traceIdHex, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SpanFingerprint>?> GetSpansAsync(string traceIdHex, CancellationToken cancellationToken)
     {
-        using var response = await _client.GetAsync(new Uri("traces/" + traceIdHex, UriKind.Relative), cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        try
         {
-            return null;
-        }
+            using var response = await _client.GetAsync(new Uri("traces/" + traceIdHex, UriKind.Relative), cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return [];
+            }
 
-        response.EnsureSuccessStatusCode();
-        var trace = TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-        return [.. trace.ResourceSpans
-            .SelectMany(r => r.ScopeSpans)
-            .SelectMany(s => s.Spans)
-            .Select(s => BinaryPrimitives.ReadUInt64BigEndian(s.SpanId.Span))];
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            var trace = TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            return [.. SpanContent.Of(trace.ResourceSpans).Select(s => s.Span)];
+        }
+        catch (HttpRequestException)
+        {
+            return null; // Query.Api down or restarting
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null; // the request's own timeout
+        }
     }
 
     public void Dispose() => _client.Dispose();

@@ -28,6 +28,18 @@ public sealed class PatchedRequest : IDisposable
 
     public ulong SpanId(int span) => BinaryPrimitives.ReadUInt64BigEndian(Buffer.AsSpan(Template.SpanIdOffset(span)));
 
+    /// <summary>The span as sent: its embedded Span message, IDs and timestamps patched.</summary>
+    public ReadOnlySpan<byte> SpanBytes(int span) => Buffer.AsSpan(Template.SpanRange(span));
+
+    /// <summary>Which resource and scope pair the span belongs to, from 0 to the template's GroupCount − 1.</summary>
+    public int GroupOf(int span) => Template.GroupOf(span);
+
+    /// <summary>The group's Resource message as sent, empty when absent.</summary>
+    public ReadOnlySpan<byte> ResourceBytes(int group) => Template.ResourceBytes(group);
+
+    /// <summary>The group's InstrumentationScope message as sent, empty when absent.</summary>
+    public ReadOnlySpan<byte> ScopeBytes(int group) => Template.ScopeBytes(group);
+
     public void Dispose()
     {
         if (_buffer is { } buffer)

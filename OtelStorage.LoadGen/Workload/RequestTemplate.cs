@@ -23,8 +23,22 @@ public sealed class RequestTemplate
     private readonly int[] _firstSpanOfTrace;
     private readonly (int Offset, int Span)[] _parents;
     private readonly int[] _timeOffsets;
+    private readonly Range[] _spanRanges;
+    private readonly int[] _groupOfSpan;
+    private readonly (Range Resource, Range Scope)[] _groups;
 
-    private RequestTemplate(byte[] bytes, int[] traceIdOffsets, int[] spanIdOffsets, int[] traceOfSpan, int[] firstSpanOfTrace, (int Offset, int Span)[] parents, int[] timeOffsets, ulong baseTimeUnixNano)
+    private RequestTemplate(
+        byte[] bytes,
+        int[] traceIdOffsets,
+        int[] spanIdOffsets,
+        int[] traceOfSpan,
+        int[] firstSpanOfTrace,
+        (int Offset, int Span)[] parents,
+        int[] timeOffsets,
+        ulong baseTimeUnixNano,
+        Range[] spanRanges,
+        int[] groupOfSpan,
+        (Range Resource, Range Scope)[] groups)
     {
         _bytes = bytes;
         _traceIdOffsets = traceIdOffsets;
@@ -34,6 +48,9 @@ public sealed class RequestTemplate
         _parents = parents;
         _timeOffsets = timeOffsets;
         BaseTimeUnixNano = baseTimeUnixNano;
+        _spanRanges = spanRanges;
+        _groupOfSpan = groupOfSpan;
+        _groups = groups;
     }
 
     /// <summary>The serialized request as generated.</summary>
@@ -45,6 +62,9 @@ public sealed class RequestTemplate
 
     /// <summary>Distinct trace IDs in the request.</summary>
     public int TraceCount => _firstSpanOfTrace.Length;
+
+    /// <summary>Resource and scope pairs (one per ScopeSpans) in the request; a patch changes none of them.</summary>
+    public int GroupCount => _groups.Length;
 
     /// <summary>The earliest span start; a patched copy moves every timestamp by (now − this).</summary>
     public ulong BaseTimeUnixNano { get; }
@@ -105,10 +125,22 @@ public sealed class RequestTemplate
 
     internal int SpanIdOffset(int span) => _spanIdOffsets[span];
 
+    /// <summary>Where the span's own bytes (the embedded Span message) sit.</summary>
+    internal Range SpanRange(int span) => _spanRanges[span];
+
+    /// <summary>Which resource and scope pair the span belongs to, from 0 to <see cref="GroupCount"/> − 1.</summary>
+    internal int GroupOf(int span) => _groupOfSpan[span];
+
+    /// <summary>The group's Resource message, empty when absent.</summary>
+    internal ReadOnlySpan<byte> ResourceBytes(int group) => _bytes.AsSpan(_groups[group].Resource);
+
+    /// <summary>The group's InstrumentationScope message, empty when absent.</summary>
+    internal ReadOnlySpan<byte> ScopeBytes(int group) => _bytes.AsSpan(_groups[group].Scope);
+
     /// <summary>
     /// Walks ExportTraceServiceRequest → ResourceSpans → ScopeSpans → Span → Event
     /// (https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/trace/v1/trace.proto),
-    /// skipping every other field.
+    /// noting where each resource, scope and span sits and skipping every other field.
     /// </summary>
     private sealed class WireWalker(byte[] bytes) : IDisposable
     {
@@ -118,13 +150,14 @@ public sealed class RequestTemplate
         private readonly List<int> _spanIdOffsets = [];
         private readonly List<int> _parentOffsets = [];
         private readonly List<int> _timeOffsets = [];
+        private readonly List<Range> _spanRanges = [];
+        private readonly List<int> _groupOfSpan = [];
+        private readonly List<(Range Resource, Range Scope)> _groups = [];
         private ulong _baseTime = ulong.MaxValue;
 
         public RequestTemplate Walk()
         {
-            ForEachField(ExportTraceServiceRequest.ResourceSpansFieldNumber, tag => ReadEmbedded(tag, () =>
-                ForEachField(ResourceSpans.ScopeSpansFieldNumber, tag => ReadEmbedded(tag, () =>
-                    ForEachField(ScopeSpans.SpansFieldNumber, tag => ReadEmbedded(tag, ReadSpan))))));
+            ForEachField(ExportTraceServiceRequest.ResourceSpansFieldNumber, tag => ReadEmbedded(tag, ReadResourceSpans));
             return Resolve();
         }
 
@@ -145,6 +178,80 @@ public sealed class RequestTemplate
                     _input.SkipLastField();
                 }
             }
+        }
+
+        private void ReadResourceSpans()
+        {
+            var firstGroup = _groups.Count;
+            var resource = default(Range);
+            while (_input.Position < _end)
+            {
+                var tag = _input.ReadTag();
+                switch (WireFormat.GetTagFieldNumber(tag))
+                {
+                    case ResourceSpans.ResourceFieldNumber:
+                        resource = SkipEmbedded(tag);
+                        break;
+                    case ResourceSpans.ScopeSpansFieldNumber:
+                        ReadEmbedded(tag, ReadScopeSpans);
+                        break;
+                    default:
+                        _input.SkipLastField();
+                        break;
+                }
+            }
+
+            // The resource may come after its scopes on the wire.
+            for (var group = firstGroup; group < _groups.Count; group++)
+            {
+                _groups[group] = (resource, _groups[group].Scope);
+            }
+        }
+
+        private void ReadScopeSpans()
+        {
+            var group = _groups.Count;
+            _groups.Add(default);
+            while (_input.Position < _end)
+            {
+                var tag = _input.ReadTag();
+                switch (WireFormat.GetTagFieldNumber(tag))
+                {
+                    case ScopeSpans.ScopeFieldNumber:
+                        _groups[group] = (default, SkipEmbedded(tag));
+                        break;
+                    case ScopeSpans.SpansFieldNumber:
+                        var field = (int)_input.Position;
+                        ReadEmbedded(tag, ReadSpan);
+                        _spanRanges.Add(PayloadFrom(field));
+                        _groupOfSpan.Add(group);
+                        break;
+                    default:
+                        _input.SkipLastField();
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Skips an embedded message and returns where its bytes sit.</summary>
+        private Range SkipEmbedded(uint tag)
+        {
+            Expect(tag, WireFormat.WireType.LengthDelimited);
+            var field = (int)_input.Position;
+            _input.SkipLastField();
+            return PayloadFrom(field);
+        }
+
+        /// <summary>The bytes of a length-delimited field read up to here, whose length prefix starts at <paramref name="field"/>.</summary>
+        private Range PayloadFrom(int field)
+        {
+            var start = field;
+            while ((bytes[start++] & 0x80) != 0)
+            {
+                // The prefix is a varint: every byte but its last has the high bit set.
+            }
+
+            return new Range(start, (int)_input.Position);
         }
 
         private void ReadEmbedded(uint tag, Action read)
@@ -279,7 +386,10 @@ public sealed class RequestTemplate
                 [.. firstSpanOfTrace],
                 [.. parents],
                 [.. _timeOffsets],
-                _baseTime == ulong.MaxValue ? 0 : _baseTime);
+                _baseTime == ulong.MaxValue ? 0 : _baseTime,
+                [.. _spanRanges],
+                [.. _groupOfSpan],
+                [.. _groups]);
         }
 
         private ulong SpanIdAt(int offset) => BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(offset));

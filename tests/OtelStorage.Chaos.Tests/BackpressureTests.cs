@@ -6,7 +6,7 @@ using Google.Protobuf;
 using OtelStorage.Chaos.Tests.Load;
 using OtelStorage.Chaos.Tests.Reporting;
 using OtelStorage.Chaos.Tests.Stack;
-using OtelStorage.Chaos.Tests.Verification;
+using OtelStorage.LoadGen.Verification;
 using OtelStorage.Testing;
 using Xunit;
 
@@ -30,12 +30,12 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
         var cancel = deadline.Token;
         var wall = Stopwatch.StartNew();
         var report = new ChaosReport($"Backpressure: s3rver down, {BackpressureStack.BackpressureQueueBytes / (1024 * 1024)} MiB queue limit", size);
-        using var checker = new TraceChecker(stack.QueryUri, concurrency: 8);
         using var queue = new QueueProbe(stack.Broker, ChaosStack.Queue);
         // Heavier spans (about 1 KiB each), so the queue fills in seconds at the same span rate.
         var workload = new SpanWorkload(size.ActiveTraces, size.SpansPerTrace, size.SpansPerRequest, payloadBytes: 768);
-        await using var driver = new OtlpLoadDriver(stack.GrpcEndpoint, workload, new LoadDriverOptions { SpansPerSecond = size.SpansPerSecond, MaxDuration = size.TestTimeout });
-        CheckResult? final = null;
+        await using var driver = new OtlpLoadDriver(stack.IngestGrpc, workload, new LoadDriverOptions { SpansPerSecond = size.SpansPerSecond, MaxDuration = size.TestTimeout });
+        var verifier = stack.Verifier(driver.Ledger, concurrency: 8);
+        VerificationResult? final = null;
         HttpResponseSummary? http = null;
         (long Bytes, long ReadyBytes, long Messages) full = default;
         Dictionary<string, long> duringOutage = [];
@@ -44,7 +44,7 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
             driver.Start();
             await driver.WaitForAcknowledgedAsync(size.SpansPerRequest * 10, size.RecoveryTimeout, cancel);
 
-            ChaosReport.Log($"killing s3rver with {driver.Acknowledged.Count} spans acknowledged");
+            ChaosReport.Log($"killing s3rver with {driver.Ledger.AcknowledgedCount} spans acknowledged");
             var before = driver.Outcomes();
             var killed = Stopwatch.GetTimestamp();
             stack.Store.Kill();
@@ -62,16 +62,16 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
             await stack.Store.StartAsync(cancel).WaitAsync(size.RecoveryTimeout, cancel);
             var ready = Stopwatch.GetElapsedTime(restart);
             var (export, first) = await driver.WaitForExportStartedAfterAsync(restart, size.RecoveryTimeout, cancel);
-            var fresh = await checker.CheckAsync(AcknowledgedSpans.Of(first), size.RecoveryTimeout, cancel);
+            var fresh = await verifier.VerifyAsync(SpanLedger.SpansOf(first), size.RecoveryTimeout, null, cancel);
             var exportQueryable = Stopwatch.GetElapsedTime(restart);
             await WaitForEmptyQueueAsync(queue, size.RecoveryTimeout, cancel);
             var drained = Stopwatch.GetElapsedTime(restart);
             ChaosReport.Log($"queue drained {ChaosReport.S(drained)} after s3rver restarted");
 
             await driver.StopAsync(size.RecoveryTimeout);
-            final = await checker.CheckAsync(driver.Acknowledged.Snapshot(), size.RecoveryTimeout, cancel);
-            report.Add(new FaultFigures("SIGKILL s3rver until the queue is full, then restart", outage, ready, export, fresh.Complete ? exportQueryable : null,
-                final.Complete ? Stopwatch.GetElapsedTime(restart) : null, driver.Acknowledged.Count, final.ExpectedSpans, final.MissingSpans, final.DuplicateSpans));
+            final = await verifier.VerifyAsync(driver.Ledger.Acknowledged(), size.RecoveryTimeout, null, cancel);
+            report.Add(new FaultFigures("SIGKILL s3rver until the queue is full, then restart", outage, ready, export, fresh.MissingSpans == 0 ? exportQueryable : null,
+                final.MissingSpans == 0 ? Stopwatch.GetElapsedTime(restart) : null, driver.Ledger.AcknowledgedCount, final.ExpectedSpans, final.MissingSpans, final.DuplicateSpans));
             report.Total("queue full (first RESOURCE_EXHAUSTED) after", ChaosReport.S(filled));
             report.Total("queue drained (no ready message) after the restart", ChaosReport.S(drained));
         }
@@ -80,9 +80,10 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
             report.Total("queue when full (management API)", $"{full.ReadyBytes:N0} bytes of ready messages (limit {BackpressureStack.BackpressureQueueBytes:N0}); {full.Bytes:N0} bytes in {full.Messages} messages with those the batchers hold unacknowledged");
             report.Total("OTLP/HTTP while full", http?.ToString() ?? "not probed");
             report.Total("export attempts while the store was down", OtlpLoadDriver.Describe(duringOutage));
-            report.Total("spans acknowledged", driver.Acknowledged.Count);
+            report.Total("spans acknowledged", driver.Ledger.AcknowledgedCount);
             report.Total("spans lost", final?.MissingSpans.ToString(CultureInfo.InvariantCulture) ?? "not checked");
             report.Total("duplicates visible", final?.DuplicateSpans.ToString(CultureInfo.InvariantCulture) ?? "not checked");
+            report.Total("spans read back altered / never sent", final is null ? "not checked" : $"{final.AlteredSpans} / {final.NeverSentSpans}");
             report.Total("requests abandoned (spans)", $"{driver.RequestsAbandoned} ({driver.SpansAbandoned})");
             report.Total("export attempts by outcome", OtlpLoadDriver.Describe(driver.Outcomes()));
             report.Total("wall time", ChaosReport.S(wall.Elapsed));
@@ -95,9 +96,11 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
         Assert.Equal(HttpStatusCode.TooManyRequests, http.Status);
         Assert.True(http.RetryAfter >= TimeSpan.FromSeconds(1), http.ToString());
         Assert.Equal((int)Google.Rpc.Code.ResourceExhausted, http.RpcCode);
-        // Not dropped: once the store returned, everything acknowledged was stored, once.
-        Assert.True(final.Complete, $"{final.MissingSpans} acknowledged spans lost; {string.Join("; ", final.MissingExamples)}\n{stack.DescribeOutput()}");
+        // Not dropped: once the store returned, everything acknowledged was stored, once and intact.
+        Assert.True(final.MissingSpans == 0, $"{final.MissingSpans} acknowledged spans lost; {string.Join("; ", final.Missing.Take(5).Select(m => $"trace {m.TraceId} span {m.SpanId}"))}\n{stack.DescribeOutput()}");
         Assert.Equal(0, final.DuplicateSpans);
+        Assert.Equal(0, final.AlteredSpans);
+        Assert.Equal(0, final.NeverSentSpans);
         Assert.Equal(0, driver.RequestsAbandoned);
     }
 
@@ -116,7 +119,7 @@ public sealed class BackpressureTests(BackpressureStack stack) : IClassFixture<B
             var body = await response.Content.ReadAsByteArrayAsync(deadline.Token);
             if (response.StatusCode == HttpStatusCode.OK)
             {
-                driver.Acknowledged.Add(request);
+                driver.Ledger.Acknowledge(request);
                 await Task.Delay(100, deadline.Token);
                 continue;
             }

@@ -3,7 +3,6 @@ using OtelStorage.Chaos.Tests.Faults;
 using OtelStorage.Chaos.Tests.Load;
 using OtelStorage.Chaos.Tests.Reporting;
 using OtelStorage.Chaos.Tests.Stack;
-using OtelStorage.Chaos.Tests.Verification;
 using Xunit;
 
 namespace OtelStorage.Chaos.Tests;
@@ -24,12 +23,11 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
         var cancel = deadline.Token;
         var wall = Stopwatch.StartNew();
         var report = new ChaosReport("Fault injection under load", size);
-        using var checker = new TraceChecker(stack.QueryUri, concurrency: 8);
         await using var driver = new OtlpLoadDriver(
-            stack.GrpcEndpoint,
+            stack.IngestGrpc,
             new SpanWorkload(size.ActiveTraces, size.SpansPerTrace, size.SpansPerRequest),
             new LoadDriverOptions { SpansPerSecond = size.SpansPerSecond, MaxDuration = size.TestTimeout });
-        var faults = new FaultSequence(stack, driver, checker, report, size);
+        var faults = new FaultSequence(stack, driver, stack.Verifier(driver.Ledger, concurrency: 8), report, size);
         var spansBeforeFault = (long)(size.SpansPerSecond * size.LoadBeforeFault.TotalSeconds);
         var compacted = 0;
         try
@@ -60,7 +58,7 @@ public sealed class FaultInjectionTests(FaultStack stack) : IClassFixture<FaultS
     private List<Fault> Faults(ChaosSize size) =>
     [
         Fault.Kill("SIGKILL Ingest.Api", stack.Ingest.Kill, stack.Ingest.StartAsync, size.DownTime),
-        Fault.Kill("SIGKILL Batcher.Worker (1 of 2)", stack.BatcherA.Kill, stack.BatcherA.StartAsync, size.DownTime),
+        Fault.Kill("SIGKILL Batcher.Worker (1 of 2)", stack.Batchers[0].Kill, stack.Batchers[0].StartAsync, size.DownTime),
         Fault.Kill("SIGKILL Compactor.Worker", stack.Compactor.Kill, stack.Compactor.StartAsync, size.DownTime),
         // What a batcher killed mid-flush leaves on a store without atomic PUTs: a block whose meta.json is cut off.
         Fault.Momentary("meta.json cut off mid-upload", async cancel =>

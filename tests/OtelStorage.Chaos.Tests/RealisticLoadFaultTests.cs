@@ -4,7 +4,6 @@ using OtelStorage.Chaos.Tests.Faults;
 using OtelStorage.Chaos.Tests.Load;
 using OtelStorage.Chaos.Tests.Reporting;
 using OtelStorage.Chaos.Tests.Stack;
-using OtelStorage.Chaos.Tests.Verification;
 using Xunit;
 
 namespace OtelStorage.Chaos.Tests;
@@ -37,9 +36,8 @@ public sealed class RealisticLoadFaultTests(RealisticLoadStack stack) : IClassFi
         var wall = Stopwatch.StartNew();
         var report = new ChaosReport($"Broker and service faults under the load generator's workload (seed {seed})", size);
         ChaosReport.Log($"seed {seed} ({SeedEnvironmentVariable}={seed} repeats the fault moments and the data)");
-        using var checker = new TraceChecker(stack.QueryUri, concurrency: 16);
         await using var driver = new OtlpLoadDriver(
-            stack.GrpcEndpoint,
+            stack.IngestGrpc,
             RealisticWorkload.Generate(seed, load.SpansPerRequest, load.TemplateSpans),
             new LoadDriverOptions
             {
@@ -49,7 +47,7 @@ public sealed class RealisticLoadFaultTests(RealisticLoadStack stack) : IClassFi
                 MaxSpans = long.MaxValue,
                 AcknowledgePartialSuccess = false,
             });
-        var faults = new FaultSequence(stack, driver, checker, report, size) { SettleTimeout = load.SettleTimeout, LoadOnlyAroundFaults = true };
+        var faults = new FaultSequence(stack, driver, stack.Verifier(driver.Ledger, concurrency: 16), report, size) { SettleTimeout = load.SettleTimeout, LoadOnlyAroundFaults = true };
         long SpansBeforeFault() => (long)(load.SpansPerSecond * load.LoadBeforeFault.TotalSeconds * (0.5 + moments.NextDouble()));
         var compacted = 0;
         try
@@ -116,7 +114,7 @@ public sealed class RealisticLoadFaultTests(RealisticLoadStack stack) : IClassFi
         [
             .. new[]
             {
-                Fault.Kill("SIGKILL Batcher.Worker (1 of 2)", stack.BatcherA.Kill, stack.BatcherA.StartAsync, size.DownTime),
+                Fault.Kill("SIGKILL Batcher.Worker (1 of 2)", stack.Batchers[0].Kill, stack.Batchers[0].StartAsync, size.DownTime),
                 Fault.Kill("SIGKILL Ingest.Api", stack.Ingest.Kill, stack.Ingest.StartAsync, size.DownTime),
                 Fault.Kill("SIGKILL Compactor.Worker", stack.Compactor.Kill, stack.Compactor.StartAsync, size.DownTime),
                 Fault.Kill("SIGKILL Query.Api", stack.Query.Kill, stack.Query.StartAsync, size.DownTime),

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.LoadGen.Running;
 using OtelStorage.LoadGen.Sending;
+using OtelStorage.LoadGen.Verification;
 using OtelStorage.LoadGen.Workload;
 using Xunit;
 
@@ -12,13 +13,15 @@ public sealed class LoadRunnerTests
 {
     /// <summary>
     /// Isolates the runner from the network: acknowledges or fails every n-th request, and keeps the trace and span
-    /// IDs of the requests it acknowledged, parsed from the bytes it was given.
+    /// IDs and content fingerprints of the requests it acknowledged, parsed from the bytes it was given.
     /// </summary>
     private sealed class ScriptedSender(int failEvery = 0, long rejectEach = 0) : OtlpSender
     {
         private int _calls;
 
         public ConcurrentBag<(string TraceId, ulong SpanId)> AcknowledgedIds { get; } = [];
+
+        public ConcurrentBag<(string TraceId, SpanFingerprint Span)> AcknowledgedSpans { get; } = [];
 
         public override Task<SendResult> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
         {
@@ -28,10 +31,15 @@ public sealed class LoadRunnerTests
                 return Task.FromResult(SendResult.Failure("http 503"));
             }
 
-            var spans = ExportTraceServiceRequest.Parser.ParseFrom(request.Span).ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans);
-            foreach (var span in spans)
+            var parsed = ExportTraceServiceRequest.Parser.ParseFrom(request.Span);
+            foreach (var span in parsed.ResourceSpans.SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans))
             {
                 AcknowledgedIds.Add((Convert.ToHexStringLower(span.TraceId.Span), BinaryPrimitives.ReadUInt64BigEndian(span.SpanId.Span)));
+            }
+
+            foreach (var (traceId, span) in SpanContent.Of(parsed.ResourceSpans))
+            {
+                AcknowledgedSpans.Add((Convert.ToHexStringLower(traceId.Span), span));
             }
 
             return Task.FromResult(SendResult.Success(rejectEach));
@@ -45,8 +53,8 @@ public sealed class LoadRunnerTests
     private static LoadRunner Runner(LoadOptions options, OtlpSender sender) =>
         new(options, sender, RequestTemplatePool.Generate(options.Seed, options.IdSeed, options.BatchSize, options.TemplatePoolSpans()));
 
-    private static List<(string TraceId, ulong SpanId)> Ids(AcknowledgedSpans acknowledged) =>
-        [.. acknowledged.ByTrace.SelectMany(t => t.Value.Select(span => (t.Key, span))).Order()];
+    private static List<(string TraceId, ulong SpanId)> Ids(SpanLedger ledger) =>
+        [.. ledger.Acknowledged().SelectMany(t => t.Value.Select(span => (t.Key, span.SpanId))).Order()];
 
     [Fact]
     public async Task SendsTheAskedSpansInWholeTracesAndTracksEveryAcknowledgedOne()
@@ -59,9 +67,23 @@ public sealed class LoadRunnerTests
         // Requests hold whole traces, so the last one may overshoot by less than one trace.
         Assert.InRange(runner.Statistics.SpansSent, 5_000, 5_100);
         Assert.Equal(runner.Statistics.SpansSent, runner.Statistics.SpansAcknowledged);
-        Assert.Equal(runner.Statistics.SpansSent, runner.Acknowledged.SpanCount);
+        Assert.Equal(runner.Statistics.SpansSent, runner.Ledger.AcknowledgedCount);
         Assert.Equal(runner.Statistics.Requests, runner.Statistics.Latency.Count);
-        Assert.Equal([.. sender.AcknowledgedIds.Order()], Ids(runner.Acknowledged));
+        Assert.Equal([.. sender.AcknowledgedIds.Order()], Ids(runner.Ledger));
+    }
+
+    [Fact]
+    public async Task TheLedgerFingerprintsEachSpanFromThePatchedBytesAsFromTheParsedRequest()
+    {
+        using var sender = new ScriptedSender();
+        var runner = Runner(new LoadOptions { TotalSpans = 3_000, BatchSize = 256, TemplateSpans = 1_000, TrackAcknowledged = true }, sender);
+
+        await runner.RunAsync(TestContext.Current.CancellationToken);
+
+        // The verifier compares the ledger's fingerprints with those of spans parsed from Query.Api's answers.
+        var parsed = sender.AcknowledgedSpans.Select(s => (s.TraceId, s.Span.SpanId, s.Span.Content)).Order().ToList();
+        Assert.Equal(parsed, [.. runner.Ledger.Acknowledged().SelectMany(t => t.Value.Select(span => (t.Key, span.SpanId, span.Content))).Order()]);
+        Assert.True(parsed.Select(s => s.Content).Distinct().Count() > parsed.Count / 2, "fingerprints must tell spans apart");
     }
 
     [Fact]
@@ -76,7 +98,7 @@ public sealed class LoadRunnerTests
         var sent = sender.AcknowledgedIds.Order().ToList();
         Assert.True(runner.Statistics.FailedRequests > 0);
         Assert.Equal(runner.Statistics.SpansAcknowledged, sent.Count);
-        Assert.Equal(sent, Ids(runner.Acknowledged));
+        Assert.Equal(sent, Ids(runner.Ledger));
         Assert.Equal(sent.Count, sent.Select(s => s.SpanId).Distinct().Count());
     }
 
@@ -105,8 +127,8 @@ public sealed class LoadRunnerTests
         Assert.InRange(runner.Statistics.SpansSent, 4_000, 4_100);
         Assert.True(runner.Statistics.FailedRequests > 0);
         Assert.Equal(runner.Statistics.FailedRequests, runner.Statistics.ErrorsByKind["http 503"]);
-        Assert.Equal(runner.Statistics.SpansAcknowledged, runner.Acknowledged.SpanCount);
-        Assert.True(runner.Acknowledged.SpanCount < 4_000);
+        Assert.Equal(runner.Statistics.SpansAcknowledged, runner.Ledger.AcknowledgedCount);
+        Assert.True(runner.Ledger.AcknowledgedCount < 4_000);
 
         // The result line says the run failed on refused requests, not on lost spans.
         var text = new StringWriter();
@@ -124,7 +146,7 @@ public sealed class LoadRunnerTests
         var summary = RunSummary.From(runner, new LoadOptions(), verification: null);
 
         Assert.Equal(runner.Statistics.Requests, runner.Statistics.SpansRejected);
-        Assert.Equal(0, runner.Acknowledged.SpanCount);
+        Assert.Equal(0, runner.Ledger.AcknowledgedCount);
         Assert.False(summary.Succeeded);
     }
 

@@ -4,7 +4,7 @@ using System.Text;
 using OtelStorage.Chaos.Tests.Load;
 using OtelStorage.Chaos.Tests.Reporting;
 using OtelStorage.Chaos.Tests.Stack;
-using OtelStorage.Chaos.Tests.Verification;
+using OtelStorage.LoadGen.Verification;
 
 namespace OtelStorage.Chaos.Tests.Faults;
 
@@ -12,18 +12,21 @@ namespace OtelStorage.Chaos.Tests.Faults;
 /// Injects faults one after the other under a driver's load. After each repair it waits for an export sent after
 /// it to be acknowledged and queryable (the whole path works again), then reads back every span acknowledged so far
 /// in traces not yet verified; at the end, with the load stopped, every trace. Each step goes into the report, and
-/// each lost or duplicated span into <see cref="Failures"/>, with where its request and its blocks were.
+/// each lost, duplicated, altered or never-sent span into <see cref="Failures"/>, with where a lost span's request and
+/// blocks were. The rule for spans is the <see cref="TraceVerifier"/>'s.
 /// </summary>
-public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, TraceChecker checker, ChaosReport report, ChaosSize size)
+public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, TraceVerifier verifier, ChaosReport report, ChaosSize size)
 {
     private readonly Dictionary<string, int> _verified = new(StringComparer.Ordinal);
     private readonly List<FaultFigures> _faults = [];
+    private long _altered;
+    private long _neverSent;
 
-    /// <summary>One line per lost or duplicated span set, naming the step.</summary>
+    /// <summary>One line per lost, duplicated, altered or never-sent span set, naming the step.</summary>
     public List<string> Failures { get; } = [];
 
     /// <summary>The check of every trace at the end, once <see cref="FinishAsync"/> ran.</summary>
-    public CheckResult? Final { get; private set; }
+    public VerificationResult? Final { get; private set; }
 
     /// <summary>
     /// How long data may take to become queryable once an export sent after the repair is: batches cut before the
@@ -56,8 +59,8 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
     public async Task RunAsync(Fault fault, long spansBefore, CancellationToken cancellationToken)
     {
         Step = $"{fault.Name}: waiting for {spansBefore} more spans acknowledged";
-        await WaitForLoadAsync(driver.Acknowledged.Count + spansBefore, cancellationToken);
-        var acknowledged = driver.Acknowledged.Count;
+        await WaitForLoadAsync(driver.Ledger.AcknowledgedCount + spansBefore, cancellationToken);
+        var acknowledged = driver.Ledger.AcknowledgedCount;
         Step = $"{fault.Name}: injecting";
         var detail = await fault.InjectAsync(cancellationToken).WaitAsync(size.RecoveryTimeout, cancellationToken);
         if (LoadOnlyAroundFaults)
@@ -84,13 +87,14 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
     {
         Step = "end of run: stopping the load";
         await driver.StopAsync(size.RecoveryTimeout);
-        Step = $"end of run: reading back all {driver.Acknowledged.Count} acknowledged spans";
-        ChaosReport.Log($"load stopped; checking all {driver.Acknowledged.Count} acknowledged spans in {driver.Acknowledged.TraceCount} traces");
+        Step = $"end of run: reading back all {driver.Ledger.AcknowledgedCount} acknowledged spans";
+        ChaosReport.Log($"load stopped; checking all {driver.Ledger.AcknowledgedCount} acknowledged spans in {driver.Ledger.AcknowledgedTraceCount} traces");
         var endMark = Stopwatch.GetTimestamp();
-        Final = await checker.CheckAsync(driver.Acknowledged.Snapshot(), size.RecoveryTimeout, cancellationToken);
-        report.Add(new FaultFigures("end of run (every trace)", TimeSpan.Zero, null, null, null, Final.Complete ? Stopwatch.GetElapsedTime(endMark) : null,
-            driver.Acknowledged.Count, Final.ExpectedSpans, Final.MissingSpans, Final.DuplicateSpans));
-        await RecordAsync("end of run", Final, cancellationToken);
+        var all = driver.Ledger.Acknowledged();
+        Final = await verifier.VerifyAsync(all, size.RecoveryTimeout, null, cancellationToken);
+        report.Add(new FaultFigures("end of run (every trace)", TimeSpan.Zero, null, null, null, Final.MissingSpans == 0 ? Stopwatch.GetElapsedTime(endMark) : null,
+            driver.Ledger.AcknowledgedCount, Final.ExpectedSpans, Final.MissingSpans, Final.DuplicateSpans));
+        await RecordAsync("end of run", all, Final, cancellationToken);
     }
 
     /// <summary>The run's totals, into the report.</summary>
@@ -98,11 +102,12 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
     {
         var survived = _faults.Count(f => f.Lost == 0 && f.Duplicates == 0 && f.Verified is not null);
         report.Total("faults survived", $"{survived} of {_faults.Count}");
-        report.Total("spans acknowledged", driver.Acknowledged.Count);
+        report.Total("spans acknowledged", driver.Ledger.AcknowledgedCount);
         report.Total("spans lost (acknowledged, not queryable at the end)", Final?.MissingSpans.ToString(CultureInfo.InvariantCulture) ?? "not checked");
         report.Total("duplicates visible (over every check)", report.Faults.Sum(f => f.Duplicates));
+        report.Total("spans read back altered / never sent (over every check)", $"{_altered} / {_neverSent}");
         report.Total("compacted blocks committed", compacted);
-        report.Total("traces", driver.Acknowledged.TraceCount);
+        report.Total("traces", driver.Ledger.AcknowledgedTraceCount);
         report.Total("spans generated / requests acknowledged", $"{driver.SpansGenerated} / {driver.RequestsAcknowledged}");
         report.Total("requests abandoned (spans)", $"{driver.RequestsAbandoned} ({driver.SpansAbandoned})");
         report.Total("partial successes (not counted as acknowledged)", driver.PartialSuccesses);
@@ -129,16 +134,18 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
             driver.Pause();
         }
 
-        CheckResult fresh, check;
+        VerificationResult fresh, check;
+        Dictionary<string, SpanFingerprint[]> checkedSpans;
         TimeSpan exportQueryable, all;
         try
         {
             Step = $"{name}: reading back the first export after the repair";
-            fresh = await checker.CheckAsync(AcknowledgedSpans.Of(first), size.RecoveryTimeout, cancellationToken);
+            var firstSpans = SpanLedger.SpansOf(first);
+            fresh = await verifier.VerifyAsync(firstSpans, size.RecoveryTimeout, null, cancellationToken);
             exportQueryable = Stopwatch.GetElapsedTime(mark);
-            await RecordAsync(name + ", first export after it", fresh, cancellationToken);
-            Step = $"{name}: reading back the {driver.Acknowledged.Count} spans acknowledged so far (traces not yet verified)";
-            check = await CheckNewSpansAsync(cancellationToken);
+            await RecordAsync(name + ", first export after it", firstSpans, fresh, cancellationToken);
+            Step = $"{name}: reading back the {driver.Ledger.AcknowledgedCount} spans acknowledged so far (traces not yet verified)";
+            (checkedSpans, check) = await CheckNewSpansAsync(cancellationToken);
             all = Stopwatch.GetElapsedTime(mark);
         }
         finally
@@ -147,34 +154,38 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
         }
 
         CheckTime += Stopwatch.GetElapsedTime(checking);
-        await RecordAsync(name, check, cancellationToken);
-        return new FaultFigures(name, outage, ready, export, fresh.Complete ? exportQueryable : null, check.Complete ? all : null,
-            driver.Acknowledged.Count, check.ExpectedSpans, check.MissingSpans, check.DuplicateSpans);
+        await RecordAsync(name, checkedSpans, check, cancellationToken);
+        return new FaultFigures(name, outage, ready, export, fresh.MissingSpans == 0 ? exportQueryable : null, check.MissingSpans == 0 ? all : null,
+            driver.Ledger.AcknowledgedCount, check.ExpectedSpans, check.MissingSpans, check.DuplicateSpans);
     }
 
     /// <summary>Checks the traces whose acknowledged spans were not all verified yet.</summary>
-    private async Task<CheckResult> CheckNewSpansAsync(CancellationToken cancellationToken)
+    private async Task<(Dictionary<string, SpanFingerprint[]> Checked, VerificationResult Result)> CheckNewSpansAsync(CancellationToken cancellationToken)
     {
-        var snapshot = driver.Acknowledged.Snapshot();
+        var snapshot = driver.Ledger.Acknowledged();
         var unverified = snapshot.Where(t => !_verified.TryGetValue(t.Key, out var n) || n < t.Value.Length).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
-        var result = await checker.CheckAsync(unverified, SettleTimeout, cancellationToken);
+        var result = await verifier.VerifyAsync(unverified, SettleTimeout, null, cancellationToken);
         foreach (var traceId in result.CompleteTraces)
         {
             _verified[traceId] = unverified[traceId].Length;
         }
 
-        return result;
+        return (unverified, result);
     }
 
-    private async Task RecordAsync(string step, CheckResult check, CancellationToken cancellationToken)
+    private async Task RecordAsync(string step, IReadOnlyDictionary<string, SpanFingerprint[]> acknowledged, VerificationResult check, CancellationToken cancellationToken)
     {
-        ChaosReport.Log($"{step}: checked {check.ExpectedSpans} spans in {check.Traces} traces in {ChaosReport.S(check.Elapsed)} ({check.Lookups} lookups, {check.FailedLookups} failed); " +
-            $"missing {check.MissingSpans}, duplicates {check.DuplicateSpans}, stored but not in the snapshot {check.UnacknowledgedSpans}");
+        ChaosReport.Log($"{step}: checked {check.ExpectedSpans} spans in {check.Traces} traces in {ChaosReport.S(check.TimeToComplete)} ({check.Lookups} lookups, {check.FailedLookups} failed); " +
+            $"missing {check.MissingSpans}, duplicates {check.DuplicateSpans}, altered {check.AlteredSpans}, never sent {check.NeverSentSpans}, stored but not in the snapshot {check.UnacknowledgedSpans}");
+        _altered += check.AlteredSpans;
+        _neverSent += check.NeverSentSpans;
         if (check.MissingSpans > 0)
         {
+            var examples = check.MissingByTrace.OrderBy(t => t.Key, StringComparer.Ordinal).Take(5).Select(t =>
+                $"{t.Key}: {t.Value.Length} of {acknowledged[t.Key].Length} missing, span {string.Join(", ", t.Value.Take(3).Select(Hex))}{(t.Value.Length > 3 ? ", ..." : string.Empty)}");
             var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{step}: {check.MissingSpans} of {check.ExpectedSpans} acknowledged spans not queryable");
-            text.Append(CultureInfo.InvariantCulture, $" in {check.Traces - check.CompleteTraces.Count} traces; for example {string.Join("; ", check.MissingExamples)}");
-            text.Append(await DescribeMissingAsync(check.MissingIds.Take(5).ToList(), cancellationToken));
+            text.Append(CultureInfo.InvariantCulture, $" in {check.Traces - check.CompleteTraces.Count} traces; for example {string.Join("; ", examples)}");
+            text.Append(await DescribeMissingAsync([.. check.Missing.Take(5).Select(m => (m.TraceId, m.Id))], cancellationToken));
             Failures.Add(text.ToString());
             ChaosReport.Log(text.ToString());
         }
@@ -183,7 +194,15 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
         {
             Failures.Add($"{step}: {check.DuplicateSpans} duplicate (traceId, spanId) in Query.Api's answers");
         }
+
+        if (check.AlteredSpans > 0 || check.NeverSentSpans > 0)
+        {
+            Failures.Add($"{step}: {check.AlteredSpans} spans read back with other content than was sent, {check.NeverSentSpans} spans read back that were never sent");
+        }
     }
+
+    /// <summary>A span ID as 16 lowercase hex digits, as in OTLP/JSON and Query.Api's answers.</summary>
+    private static string Hex(ulong spanId) => spanId.ToString("x16", CultureInfo.InvariantCulture);
 
     /// <summary>For each span: the request that carried it, and the committed blocks that hold it, if any.</summary>
     private async Task<string> DescribeMissingAsync(IReadOnlyList<(string TraceId, ulong SpanId)> missing, CancellationToken cancellationToken)
@@ -204,7 +223,7 @@ public sealed class FaultSequence(ChaosStack stack, OtlpLoadDriver driver, Trace
         var text = new StringBuilder();
         foreach (var (traceId, spanId) in missing)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n  trace {traceId} span {TraceChecker.Hex(spanId)}: {driver.DescribeSpan(traceId, spanId)}; ");
+            text.Append(CultureInfo.InvariantCulture, $"\n  trace {traceId} span {Hex(spanId)}: {driver.DescribeSpan(traceId, spanId)}; ");
             text.Append(blocks is null ? searchFailed
                 : blocks[(traceId, spanId)] is { Count: > 0 } where ? "stored in " + string.Join(" and ", where)
                 : "in no committed block");

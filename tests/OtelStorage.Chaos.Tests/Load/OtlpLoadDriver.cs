@@ -5,6 +5,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
 using OpenTelemetry.Proto.Collector.Trace.V1;
+using OtelStorage.LoadGen.Verification;
 using OtelStorage.Otlp.Validation;
 using OtelStorage.Testing;
 
@@ -46,8 +47,9 @@ public sealed record AcknowledgedRequest(int Number, int Spans, DateTimeOffset F
 
 /// <summary>
 /// Sustained OTLP/gRPC load (the official protocol, over Grpc.Net.Client and the generated OTLP types) that records
-/// exactly which spans were acknowledged. A request counts only on a success answer: a full success acknowledges
-/// all its spans, a partial success only those the server's validation keeps (the same <see cref="SpanValidator"/>).
+/// in a <see cref="SpanLedger"/> every span it sends and exactly which were acknowledged. A request counts only on a
+/// success answer: a full success acknowledges all its spans, a partial success only those the server's validation
+/// keeps (the same <see cref="SpanValidator"/>).
 /// Failed attempts (UNAVAILABLE, RESOURCE_EXHAUSTED, a broken connection) are retried after the server's RetryInfo,
 /// or an exponential backoff, as OTLP exporters do; a request that never succeeds is counted as abandoned.
 /// </summary>
@@ -94,7 +96,8 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
         });
     }
 
-    public AcknowledgedSpans Acknowledged { get; } = new();
+    /// <summary>Every span sent, and which were acknowledged, for the load generator's <see cref="TraceVerifier"/>.</summary>
+    public SpanLedger Ledger { get; } = new();
 
     public long SpansGenerated => _workload.SpansGenerated;
 
@@ -113,7 +116,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
 
     /// <summary>Which acknowledged request carried the span, and when it was sent and acknowledged; for failure messages.</summary>
     public string DescribeSpan(string traceId, ulong spanId) =>
-        Acknowledged.RequestOf(traceId, spanId) is { } number && _acknowledgedRequests.TryGetValue(number, out var r)
+        Ledger.RequestOf(traceId, spanId) is { } number && _acknowledgedRequests.TryGetValue(number, out var r)
             ? $"request #{r.Number} ({r.Spans} spans), first sent {r.FirstSent:HH:mm:ss.fff}, acknowledged {r.Answered:HH:mm:ss.fff} after {r.Attempts} attempt(s)"
             : "not acknowledged";
 
@@ -201,7 +204,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     /// <summary>Waits until at least <paramref name="spans"/> spans are acknowledged.</summary>
     public Task WaitForAcknowledgedAsync(long spans, TimeSpan timeout, CancellationToken cancellationToken) =>
         Eventually.ValueAsync(
-            _ => Task.FromResult(Acknowledged.Count),
+            _ => Task.FromResult(Ledger.AcknowledgedCount),
             acknowledged => acknowledged >= spans,
             timeout,
             cancellationToken,
@@ -298,6 +301,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
     {
         var first = Stopwatch.GetTimestamp();
         var firstSent = DateTimeOffset.Now;
+        Ledger.Sent(request);
         for (var attempt = 0; ; attempt++)
         {
             if (_abort.IsCancellationRequested)
@@ -320,7 +324,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
                 }
                 else
                 {
-                    Acknowledged.Add(request, number);
+                    Ledger.Acknowledge(request, number);
                 }
 
                 Succeeded(started, Stopwatch.GetTimestamp(), request);
@@ -369,7 +373,7 @@ public sealed class OtlpLoadDriver : IAsyncDisposable
         var validation = SpanValidator.RemoveInvalidSpans(kept);
         if (validation.RejectedSpans == rejected)
         {
-            Acknowledged.Add(kept, number);
+            Ledger.Acknowledge(kept, number);
         }
         else
         {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using OtelStorage.Fuzz.Tests.Stack;
+using OtelStorage.Testing;
 
 namespace OtelStorage.Fuzz.Tests.Engine;
 

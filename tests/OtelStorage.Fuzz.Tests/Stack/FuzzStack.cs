@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Google.Protobuf;
 using Grpc.Net.Client;
@@ -7,7 +6,6 @@ using OtelStorage.Fuzz.Tests.Engine;
 using OtelStorage.Fuzz.Tests.Generators;
 using OtelStorage.Fuzz.Tests.Stack;
 using OtelStorage.Storage.Blocks;
-using OtelStorage.Storage.ObjectStore;
 using OtelStorage.Testing;
 using OtelStorage.Workload;
 using Xunit;
@@ -19,96 +17,40 @@ using Xunit;
 namespace OtelStorage.Fuzz.Tests.Stack;
 
 /// <summary>
-/// The live system under fuzz: RabbitMQ and s3rver as processes, then Ingest.Api, Batcher.Worker, Compactor.Worker and Query.Api run
-/// from their build output as plain processes (<see cref="ServiceProcess"/>), on free loopback ports. Before the
-/// services start, blocks of realistic spans are written to the store, so searches scan real data. The fixture also
-/// keeps the run's ledger and writes the summary when the assembly is done.
+/// The live system under fuzz: a <see cref="ServiceStack"/> (RabbitMQ, s3rver, Ingest.Api, Batcher.Worker,
+/// Compactor.Worker and Query.Api as processes on free loopback ports) with short batches, fast compaction and a fast
+/// block poll. Before the services start, blocks of realistic spans are written to the store, so searches scan real
+/// data. The fixture also keeps the run's ledger and writes the summary when the assembly is done.
 /// </summary>
-public sealed class FuzzStack : IAsyncLifetime
+public sealed class FuzzStack : ServiceStack
 {
     /// <summary>The tenant the seeded blocks are written for, besides the default one.</summary>
     public const string SeededTenant = "fuzz-tenant";
 
     private readonly SemaphoreSlim _restart = new(1, 1);
 
-    public FuzzSettings Settings { get; } = FuzzSettings.FromEnvironment();
+    public FuzzStack()
+        : this(FuzzSettings.FromEnvironment())
+    {
+    }
+
+    private FuzzStack(FuzzSettings settings)
+        : base(Options(settings)) => Settings = settings;
+
+    public FuzzSettings Settings { get; }
 
     public FuzzLedger Ledger { get; private set; } = null!;
-
-    public RabbitMqServer Broker { get; } = new();
-
-    public S3rverServer S3 { get; } = new();
-
-    public int IngestHttpPort { get; } = FreePort.Next();
-
-    public int IngestGrpcPort { get; } = FreePort.Next();
-
-    public int QueryPort { get; } = FreePort.Next();
-
-    public int BatcherPort { get; } = FreePort.Next();
-
-    public int CompactorPort { get; } = FreePort.Next();
-
-    public ServiceProcess Ingest { get; private set; } = null!;
-
-    public ServiceProcess Batcher { get; private set; } = null!;
-
-    public ServiceProcess Compactor { get; private set; } = null!;
-
-    public ServiceProcess Query { get; private set; } = null!;
 
     public FuzzClient Client { get; private set; } = null!;
 
     /// <summary>Trace IDs (hex) and service names in the seeded blocks, for valid queries.</summary>
     public SeededData Seeded { get; private set; } = null!;
 
-    public Uri IngestHttp => new($"http://127.0.0.1:{IngestHttpPort}");
-
-    public Uri IngestGrpc => new($"http://127.0.0.1:{IngestGrpcPort}");
-
-    public Uri QueryUri => new($"http://127.0.0.1:{QueryPort}");
-
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
         Ledger = new FuzzLedger(Settings);
-        await Task.WhenAll(Broker.InitializeAsync().AsTask(), S3.InitializeAsync().AsTask());
-        Seeded = await SeedBlocksAsync();
-
-        var common = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__messaging"] = Broker.ConnectionString,
-            ["ConnectionStrings__objectstore"] = S3.ConnectionString,
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-            // Warnings and errors only: the tail of each service's output is scanned for unhandled exceptions.
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
-        };
-        Ingest = new ServiceProcess("Ingest.Api", With(common, new()
-        {
-            ["Otlp__GrpcPort"] = Port(IngestGrpcPort),
-            ["Otlp__HttpPort"] = Port(IngestHttpPort),
-        }), $"{IngestHttp}health");
-        Batcher = new ServiceProcess("Batcher.Worker", With(common, new()
-        {
-            ["Batcher__Port"] = Port(BatcherPort),
-            // Short batches, so spans ingested by the run are searchable within a second or two.
-            ["processing__batch_timeout_ms"] = "500",
-        }), $"http://127.0.0.1:{BatcherPort}/health");
-        Compactor = new ServiceProcess("Compactor.Worker", With(common, new()
-        {
-            ["Compactor__Port"] = Port(CompactorPort),
-            // Blocks 5 s old are merged, so the hostile spans the run stores are compacted while it runs.
-            ["Compaction__Interval"] = "00:00:02",
-            ["Compaction__MinBlockAge"] = "00:00:05",
-        }), $"http://127.0.0.1:{CompactorPort}/health");
-        Query = new ServiceProcess("Query.Api", With(common, new()
-        {
-            ["Query__Port"] = Port(QueryPort),
-            ["Query__BlockPollInterval"] = "00:00:00.250",
-        }), $"{QueryUri}health");
-        await Task.WhenAll(Ingest.StartAsync(), Batcher.StartAsync(), Compactor.StartAsync(), Query.StartAsync());
-
+        await base.InitializeAsync();
         Client = new FuzzClient(target => target switch
         {
             FuzzTarget.IngestHttp => IngestHttp,
@@ -118,22 +60,6 @@ public sealed class FuzzStack : IAsyncLifetime
     }
 
     public ServiceProcess Service(FuzzTarget target) => target == FuzzTarget.Query ? Query : Ingest;
-
-    /// <summary>Memory of every service now.</summary>
-    public IReadOnlyDictionary<string, ProcessMemory?> Memory() => Services.ToDictionary(s => s.Name, s => ProcessMemory.Read(s.Process.Id));
-
-    /// <summary>Starts a new peak-memory measurement in every service.</summary>
-    public void ResetPeaks()
-    {
-        foreach (var (_, process) in Services)
-        {
-            ProcessMemory.ResetPeak(process.Id);
-        }
-    }
-
-    /// <summary>The services by project name, those started so far.</summary>
-    private IEnumerable<(string Name, ServiceProcess Process)> Services =>
-        new[] { ("Ingest.Api", Ingest), ("Batcher.Worker", Batcher), ("Compactor.Worker", Compactor), ("Query.Api", Query) }.Where(s => s.Item2 is not null);
 
     /// <summary>
     /// After a crash, records it and starts the service again so the run can go on; the crash fails the test.
@@ -169,16 +95,16 @@ public sealed class FuzzStack : IAsyncLifetime
     public async Task<List<string>> CheckStillServingAsync(CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        foreach (var (name, service) in Services)
+        foreach (var service in Services)
         {
-            if (service.Id is null)
+            if (service.Process.Id is null)
             {
-                problems.Add($"{name} is not running");
+                problems.Add($"{service.Name} is not running");
             }
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        foreach (var health in new[] { $"{IngestHttp}health", $"http://127.0.0.1:{BatcherPort}/health", $"http://127.0.0.1:{CompactorPort}/health", $"{QueryUri}health" })
+        foreach (var health in Services.Select(s => s.Health))
         {
             try
             {
@@ -312,16 +238,16 @@ public sealed class FuzzStack : IAsyncLifetime
     public IReadOnlyList<string> ErrorLogLines()
     {
         var lines = new List<string>();
-        foreach (var (name, service) in Services)
+        foreach (var service in Services)
         {
-            var output = service.Output.Split('\n');
+            var output = service.Process.Output.Split('\n');
             for (var i = 0; i < output.Length; i++)
             {
                 if (output[i].StartsWith("fail:", StringComparison.Ordinal) || output[i].StartsWith("crit:", StringComparison.Ordinal))
                 {
                     // The entry's header line, its message and the first lines of its exception.
                     var entry = output.Skip(i).Take(6).TakeWhile((line, n) => n == 0 || line.StartsWith(' ')).Select(line => line.Trim());
-                    lines.Add($"{name}: {string.Join(" | ", entry)}");
+                    lines.Add($"{service.Name}: {string.Join(" | ", entry)}");
                 }
             }
         }
@@ -329,44 +255,26 @@ public sealed class FuzzStack : IAsyncLifetime
         return lines;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>The run's summary, with each service's memory at the end, before the processes stop.</summary>
+    protected override ValueTask BeforeStopAsync()
     {
         try
         {
             Ledger?.WriteSummary(Memory());
-            SaveLogs();
         }
         finally
         {
             Client?.Dispose();
-            Query?.Dispose();
-            Compactor?.Dispose();
-            Batcher?.Dispose();
-            Ingest?.Dispose();
-            await S3.DisposeAsync();
-            await Broker.DisposeAsync();
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    /// <summary>Writes the tail of each service's output next to the summary, for the failures' stack traces.</summary>
-    public void SaveLogs()
-    {
-        var folder = Path.Combine(Settings.OutputDirectory, "logs");
-        Directory.CreateDirectory(folder);
-        foreach (var (name, service) in Services)
-        {
-            if (service is not null)
-            {
-                File.WriteAllText(Path.Combine(folder, name + ".log"), service.Output);
-            }
-        }
-    }
+    /// <summary>Blocks of realistic spans, written before the services start so that Query.Api finds them at its first poll.</summary>
+    protected override async Task BeforeServicesStartAsync(CancellationToken cancellationToken) => Seeded = await SeedBlocksAsync(cancellationToken);
 
-    private async Task<SeededData> SeedBlocksAsync()
+    private async Task<SeededData> SeedBlocksAsync(CancellationToken cancellationToken)
     {
-        var options = Microsoft.Extensions.Options.Options.Create(new ObjectStoreOptions());
-        options.Value.ApplyConnectionString(S3.ConnectionString);
-        var store = new BlockStore(new S3ObjectStore(options), options);
         var generator = new RealisticSpanGenerator(seed: 7, start: DateTimeOffset.UtcNow.AddMinutes(-30));
         var traceIds = new List<string>();
         var services = new SortedSet<string>(StringComparer.Ordinal);
@@ -396,24 +304,32 @@ public sealed class FuzzStack : IAsyncLifetime
             }
 
             var now = DateTimeOffset.UtcNow;
-            await store.WriteAsync(await builder.BuildAsync(BlockId.New(now), now, CancellationToken.None), CancellationToken.None);
+            await Blocks.WriteAsync(await builder.BuildAsync(BlockId.New(now), now, cancellationToken), cancellationToken);
         }
 
         return new SeededData(traceIds, [.. services]);
     }
 
-    private static Dictionary<string, string> With(Dictionary<string, string> common, Dictionary<string, string> own)
+    private static ServiceStackOptions Options(FuzzSettings settings) => new()
     {
-        var all = new Dictionary<string, string>(common);
-        foreach (var (key, value) in own)
+        // Warnings and errors only: the tail of each service's output is scanned for unhandled exceptions.
+        Common = new Dictionary<string, string>
         {
-            all[key] = value;
-        }
-
-        return all;
-    }
-
-    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        },
+        // Short batches, so spans ingested by the run are searchable within a second or two.
+        Batcher = new Dictionary<string, string> { ["processing__batch_timeout_ms"] = "500" },
+        // Blocks 5 s old are merged, so the hostile spans the run stores are compacted while it runs.
+        Compactor = new Dictionary<string, string>
+        {
+            ["Compaction__Interval"] = "00:00:02",
+            ["Compaction__MinBlockAge"] = "00:00:05",
+        },
+        Query = new Dictionary<string, string> { ["Query__BlockPollInterval"] = "00:00:00.250" },
+        // Next to the summary, for the failures' stack traces.
+        OutputFolder = Path.Combine(settings.OutputDirectory, "logs"),
+    };
 }
 
 /// <summary>What the seeded blocks hold, for valid queries.</summary>

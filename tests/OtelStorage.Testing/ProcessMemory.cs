@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OtelStorage.Fuzz.Tests.Stack;
+namespace OtelStorage.Testing;
 
 /// <summary>A process's resident memory from <c>/proc/PID/status</c>: now (VmRSS) and its peak since start (VmHWM), in MiB.</summary>
 public readonly record struct ProcessMemory(double RssMiB, double PeakMiB)
