@@ -185,8 +185,8 @@ public static class Oracle
     }
 
     /// <summary>
-    /// Query.Api's failures are <c>{"error":"…"}</c>, or Jaeger's envelope <c>{"errors":[{"msg":"…"}]}</c>; the OpenAPI
-    /// route answers an unknown document with a plain-text message.
+    /// Query.Api's failures are <c>{"error":"…"}</c>, Jaeger's envelope <c>{"errors":[{"msg":"…"}]}</c>, or api_v3's
+    /// <c>{"error":{"message":"…"}}</c>; the OpenAPI route answers an unknown document with a plain-text message.
     /// </summary>
     private static string? QueryErrorMessage(Observation o)
     {
@@ -204,9 +204,15 @@ public static class Oracle
                 return null;
             }
 
-            if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+            if (root.TryGetProperty("error", out var error))
             {
-                return error.GetString();
+                return error.ValueKind switch
+                {
+                    JsonValueKind.String => error.GetString(),
+                    // Jaeger's api_v3 gateway: {"error":{"httpCode":400,"message":"…"}}.
+                    JsonValueKind.Object when error.TryGetProperty("message", out var message) => message.GetString(),
+                    _ => null,
+                };
             }
 
             return root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0

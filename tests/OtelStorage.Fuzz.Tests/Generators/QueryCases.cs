@@ -94,6 +94,7 @@ public static class QueryCases
                 Maybe(r, query, "minDuration", () => r.Pick(Durations));
                 Maybe(r, query, "maxDuration", () => r.Pick(Durations));
                 Maybe(r, query, "status", () => r.Pick(Statuses));
+                Maybe(r, query, "q", () => TraceQl(r, seeded));
                 for (var i = r.Next(0, 4); i > 0; i--)
                 {
                     query.Add(("tag", Tag(r, seeded)));
@@ -144,7 +145,7 @@ public static class QueryCases
                 Maybe(r, query, "start", () => Time(r, now, "s"));
                 Maybe(r, query, "end", () => Time(r, now, "s"));
                 Maybe(r, query, "spss", () => r.Pick(Limits));
-                Maybe(r, query, "q", () => r.Pick(new[] { "{}", "{ }", "{ .service.name = \"cart\" }", "{", "}", "{}}", "%7B%7D" }));
+                Maybe(r, query, "q", () => TraceQl(r, seeded));
                 break;
         }
 
@@ -309,6 +310,49 @@ public static class QueryCases
     }
 
     /// <summary>The query string with values as generated: hostile ones stay raw (they are already percent-encoded where they must be).</summary>
+    private static readonly string[] TraceQlTokens =
+    [
+        "{", "}", "(", ")", "|", ",", "&&", "||", "!", "=", "!=", ">", ">=", "<", "<=", "=~", "!~", "+", "-", "*", "/", "%", "^",
+        ">>", "<<", "~", "!>>", "!>", "!<<", "!<", "!~", "&>>", "&>", "&<<", "&<", "&~",
+        "span.http.route", "resource.service.name", ".service.name", "event.name", "link.traceID", "instrumentation.name",
+        "span.\"a b\"", "nope.x", "name", "status", "kind", "duration", "traceDuration", "rootName", "rootServiceName",
+        "span:id", "trace:id", "event:name", "link:spanID", "statusMessage", "error", "ok", "server", "client", "nil",
+        "true", "false", "0", "-1", "500", "1.5e308", "9223372036854775808", "100ms", "2s", "1h", "\"cart\"", "\"(a+)+$\"",
+        "count()", "avg(duration)", "min(", "max(span.x)", "sum(", "by(", "select(", "coalesce()", "with", "most_recent=true",
+    ];
+
+    /// <summary>TraceQL for the search routes: Grafana's shapes, random token soup, and the hostile kinds (deep nesting, huge literals, catastrophic regexes).</summary>
+    private static string TraceQl(Random r, SeededData seeded)
+    {
+        var service = r.Pick(seeded.Services);
+        switch (r.Next(8))
+        {
+            case 0:
+                return r.Pick(new[] { "{}", "{ }", "{", "}", "{}}", "%7B%7D", "{ .service.name = \"cart\" }" });
+            case 1:
+                return $"{{ resource.service.name = \"{service}\" && span.http.response.status_code >= 500 && status = error }}";
+            case 2:
+                return $"({{ resource.service.name = \"{service}\" }} || {{ resource.service.name =~ \"a|b\" }}) && {{ traceDuration > 1ms }} | count() > 1";
+            case 3:
+                return $"{{ name != \"x\" }} >> {{ status = error }} | select(span.http.route, resource.service.name) with (most_recent=true)";
+            case 4:
+                var depth = r.Pick(new[] { 100, 129, 1_000, 3_000 });
+                return new string('(', depth) + "{ true }" + new string(')', r.Next(2) == 0 ? depth : depth - 1);
+            case 5:
+                return $"{{ span.x = \"{new string('a', r.Pick(new[] { 1_000, 4_000 }))}\" }}";
+            case 6:
+                return "{ name =~ \"(a+)+$\" || .x =~ \"(.*a){20}\" || name =~ \"[\" }";
+            default:
+                var soup = new StringBuilder();
+                for (var i = r.Next(1, 24); i > 0; i--)
+                {
+                    soup.Append(r.Pick(TraceQlTokens)).Append(' ');
+                }
+
+                return soup.ToString();
+        }
+    }
+
     private static string QueryString(List<(string Name, string Value)> query)
     {
         if (query.Count == 0)
