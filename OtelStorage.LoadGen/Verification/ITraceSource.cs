@@ -4,8 +4,8 @@ namespace OtelStorage.LoadGen.Verification;
 public interface ITraceSource
 {
     /// <summary>
-    /// The spans stored for a trace, as returned (copies included); empty when the trace is unknown, null when the
-    /// lookup failed (an error answer, or none), so that the trace is asked again.
+    /// The spans stored for each of the traces, as returned (copies included), by hex trace ID; a trace that is
+    /// unknown is absent. Null when the lookup failed (an error answer, or none), so that the traces are asked again.
     /// </summary>
-    Task<IReadOnlyList<SpanFingerprint>?> GetSpansAsync(string traceIdHex, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, IReadOnlyList<SpanFingerprint>>?> GetSpansAsync(IReadOnlyList<string> traceIdsHex, CancellationToken cancellationToken);
 }

@@ -1,17 +1,17 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using OpenTelemetry.Proto.Trace.V1;
 
 namespace OtelStorage.LoadGen.Verification;
 
-/// <summary>Reads traces from Query.Api's <c>GET /traces/{id}</c> as OTLP protobuf.</summary>
+/// <summary>Reads traces from Query.Api's <c>POST /traces/lookup</c> as OTLP protobuf, many per request.</summary>
 public sealed class QueryApiTraceSource : ITraceSource, IDisposable
 {
     private readonly HttpClient _client;
 
     public QueryApiTraceSource(Uri queryUrl, IReadOnlyDictionary<string, string> headers)
     {
-        _client = new HttpClient { BaseAddress = queryUrl, Timeout = TimeSpan.FromSeconds(30) };
+        _client = new HttpClient { BaseAddress = queryUrl, Timeout = TimeSpan.FromSeconds(60) };
         _client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-protobuf"));
         foreach (var (key, value) in headers)
         {
@@ -19,23 +19,20 @@ public sealed class QueryApiTraceSource : ITraceSource, IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<SpanFingerprint>?> GetSpansAsync(string traceIdHex, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<SpanFingerprint>>?> GetSpansAsync(IReadOnlyList<string> traceIdsHex, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _client.GetAsync(new Uri("traces/" + traceIdHex, UriKind.Relative), cancellationToken);
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return [];
-            }
-
+            using var response = await _client.PostAsJsonAsync(new Uri("traces/lookup", UriKind.Relative), new { traceIds = traceIdsHex }, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 return null;
             }
 
-            var trace = TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-            return [.. SpanContent.Of(trace.ResourceSpans).Select(s => s.Span)];
+            var traces = TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+            return SpanContent.Of(traces.ResourceSpans)
+                .GroupBy(s => Convert.ToHexStringLower(s.TraceId.Span), s => s.Span, StringComparer.Ordinal)
+                .ToDictionary(t => t.Key, t => (IReadOnlyList<SpanFingerprint>)[.. t], StringComparer.Ordinal);
         }
         catch (HttpRequestException)
         {

@@ -15,8 +15,8 @@ namespace OtelStorage.LoadGen.Verification;
 /// <param name="UnacknowledgedSpans">Spans returned intact that were sent and not acknowledged (by the time the check began), in each trace's last answer: allowed.</param>
 /// <param name="TimeToComplete">How long until every trace was complete, or until the last pass.</param>
 /// <param name="LateTraces">Traces incomplete at their first check and complete at a later one: not yet queryable when first asked.</param>
-/// <param name="Lookups">Trace lookups made.</param>
-/// <param name="FailedLookups">Lookups answered with an error or not at all (the store or the query service down).</param>
+/// <param name="Lookups">Trace lookups made: each trace asked counts once per request it was in.</param>
+/// <param name="FailedLookups">Trace lookups answered with an error or not at all (the store or the query service down).</param>
 /// <param name="Missing">Up to <see cref="TraceVerifier.MaxMissingReported"/> acknowledged spans not read back, in trace order.</param>
 /// <param name="MissingByTrace">Every incomplete trace with all its acknowledged spans not read back, in order.</param>
 /// <param name="CompleteTraces">Traces whose every acknowledged span was read back.</param>
@@ -52,8 +52,14 @@ public sealed record MissingSpan(string TraceId, [property: JsonIgnore] ulong Id
 /// <summary>How a <see cref="TraceVerifier"/> asks.</summary>
 public sealed record VerificationOptions
 {
-    /// <summary>Lookups in flight.</summary>
+    /// <summary>Requests in flight.</summary>
     public int Concurrency { get; init; } = 8;
+
+    /// <summary>
+    /// Traces asked per request. Traces are asked in trace-ID order, so the traces of one request lie close together
+    /// in the blocks (sorted by trace ID), and one row-group read answers many of them.
+    /// </summary>
+    public int BatchSize { get; init; } = 100;
 
     /// <summary>The pause between two passes over the traces still incomplete.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -108,19 +114,22 @@ public sealed class TraceVerifier(ITraceSource source, SpanLedger ledger, Verifi
         {
             var passStarted = stopwatch.Elapsed;
             await Parallel.ForEachAsync(
-                pending,
+                pending.Order(StringComparer.Ordinal).Chunk(_options.BatchSize),
                 new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-                async (traceId, ct) =>
+                async (batch, ct) =>
                 {
-                    Interlocked.Increment(ref lookups);
-                    if (await source.GetSpansAsync(traceId, ct) is not { } stored)
+                    Interlocked.Add(ref lookups, batch.Length);
+                    if (await source.GetSpansAsync(batch, ct) is not { } stored)
                     {
-                        Interlocked.Increment(ref failed);
+                        Interlocked.Add(ref failed, batch.Length);
                         return;
                     }
 
-                    var outcome = Compare(traceId, acknowledged[traceId], stored);
-                    outcomes.AddOrUpdate(traceId, outcome, (_, earlier) => outcome.KeepingFailuresOf(earlier));
+                    foreach (var traceId in batch)
+                    {
+                        var outcome = Compare(traceId, acknowledged[traceId], stored.GetValueOrDefault(traceId, []));
+                        outcomes.AddOrUpdate(traceId, outcome, (_, earlier) => outcome.KeepingFailuresOf(earlier));
+                    }
                 });
             if (pass == 0 && _options.GraceAfterFirstPass > TimeSpan.Zero && stopwatch.Elapsed + _options.GraceAfterFirstPass > deadline)
             {

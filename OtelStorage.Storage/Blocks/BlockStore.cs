@@ -156,9 +156,13 @@ public sealed class BlockStore
     /// <summary>Reads a block's index (bloom filter, row-group table, footer); cache it per block.</summary>
     public Task<BlockIndex> ReadIndexAsync(BlockMeta meta, CancellationToken cancellationToken) => ReaderFor(meta).ReadIndexAsync(meta, cancellationToken);
 
-    /// <inheritdoc cref="IBlockReader.FindTraceAsync"/>
+    /// <inheritdoc cref="IBlockReader.FindTracesAsync"/>
+    public Task<IReadOnlyList<StoredSpan>> FindTracesAsync(BlockMeta meta, BlockIndex index, IReadOnlyList<ReadOnlyMemory<byte>> traceIds, CancellationToken cancellationToken) =>
+        ReaderFor(meta).FindTracesAsync(meta, index, traceIds, cancellationToken);
+
+    /// <summary>The spans of one trace in the block (<see cref="FindTracesAsync"/> for one ID).</summary>
     public Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken) =>
-        ReaderFor(meta).FindTraceAsync(meta, index, traceId, cancellationToken);
+        FindTracesAsync(meta, index, [traceId], cancellationToken);
 
     /// <inheritdoc cref="IBlockReader.SearchAsync"/>
     public Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken) =>

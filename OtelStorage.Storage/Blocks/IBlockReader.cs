@@ -7,10 +7,11 @@ public interface IBlockReader
     Task<BlockIndex> ReadIndexAsync(BlockMeta meta, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The spans of one trace in the block, in (trace ID, start time) order; empty when absent. Checks the bloom
-    /// filter first, then fetches only the row group(s) whose trace-ID bounds cover the ID, with one ranged GET each.
+    /// The spans of the given traces in the block, in (trace ID, start time) order; empty when none is here. Checks
+    /// the bloom filter for each ID first, then fetches only the row groups whose trace-ID bounds cover an ID, with
+    /// one ranged GET each, and decodes each of them once whatever number of the traces it holds.
     /// </summary>
-    Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredSpan>> FindTracesAsync(BlockMeta meta, BlockIndex index, IReadOnlyList<ReadOnlyMemory<byte>> traceIds, CancellationToken cancellationToken);
 
     /// <summary>
     /// Up to <see cref="SpanQuery.Limit"/> spans matching <paramref name="query"/>, newest first

@@ -10,11 +10,14 @@ namespace Query.Api.Reading;
 /// <summary>A trace read by ID: its spans, de-duplicated, by start time then span ID.</summary>
 public sealed record TraceLookupResult(IReadOnlyList<StoredSpan> Spans, int BlocksConsidered, int BlocksRead);
 
+/// <summary>Traces read by ID: the spans of each one found, as <see cref="TraceLookupResult.Spans"/>, by hex trace ID.</summary>
+public sealed record TracesLookupResult(IReadOnlyDictionary<string, IReadOnlyList<StoredSpan>> Traces, int BlocksConsidered, int BlocksRead);
+
 /// <summary>
-/// Trace by ID without a time range. Every visible block's cached bloom filter is asked first; only blocks that
-/// may hold the trace are opened, and in each only the row group whose trace-ID bounds cover the ID is fetched,
-/// with one ranged GET (<see cref="BlockStore.FindTraceAsync"/>). Spans stored twice (redelivery after a crash, or
-/// a compaction source and its result) come back once.
+/// Traces by ID without a time range. Every visible block's cached bloom filter is asked first; only blocks that
+/// may hold a trace are opened, and in each only the row groups whose trace-ID bounds cover an asked ID are fetched,
+/// with one ranged GET each, and decoded once for every asked trace they hold (<see cref="BlockStore.FindTracesAsync"/>).
+/// Spans stored twice (redelivery after a crash, or a compaction source and its result) come back once.
 /// </summary>
 public sealed partial class TraceReader(
     BlockCatalog catalog,
@@ -29,22 +32,40 @@ public sealed partial class TraceReader(
     /// <summary>Finds the trace. <paramref name="startUnixNano"/>/<paramref name="endUnixNano"/> optionally narrow the blocks considered.</summary>
     public async Task<TraceLookupResult> FindAsync(string tenant, byte[] traceId, ulong startUnixNano, ulong endUnixNano, CancellationToken cancellationToken)
     {
+        var found = await FindManyAsync(tenant, [traceId], startUnixNano, endUnixNano, cancellationToken);
+        var spans = found.Traces.TryGetValue(Convert.ToHexStringLower(traceId), out var s) ? s : [];
+        return new TraceLookupResult(spans, found.BlocksConsidered, found.BlocksRead);
+    }
+
+    /// <summary>
+    /// Finds the traces; those not found are absent from the answer. Asking many IDs at once, sorted, lets one
+    /// row-group read serve every asked trace it holds.
+    /// </summary>
+    public async Task<TracesLookupResult> FindManyAsync(string tenant, IReadOnlyList<byte[]> traceIds, ulong startUnixNano, ulong endUnixNano, CancellationToken cancellationToken)
+    {
         using var activity = QueryTelemetry.ActivitySource.StartActivity("trace lookup");
         activity?.SetTag("otelstorage.tenant", tenant);
-        activity?.SetTag("otelstorage.trace_id", Convert.ToHexStringLower(traceId));
+        activity?.SetTag("otelstorage.trace_id", traceIds.Count == 1 ? Convert.ToHexStringLower(traceIds[0]) : null);
+        activity?.SetTag("otelstorage.trace_ids", traceIds.Count);
         var stopwatch = Stopwatch.StartNew();
 
         var blocks = (await catalog.GetAsync(tenant, cancellationToken)).Overlapping(startUnixNano, endUnixNano).ToList();
-        var candidates = new ConcurrentBag<(BlockMeta Meta, BlockIndex Index)>();
+        var candidates = new ConcurrentBag<(BlockMeta Meta, BlockIndex Index, List<ReadOnlyMemory<byte>> Ids)>();
+        void Consider(BlockMeta meta, BlockIndex index)
+        {
+            var ids = traceIds.Where(id => index.MayContain(id)).Select(id => (ReadOnlyMemory<byte>)id).ToList();
+            if (ids.Count > 0)
+            {
+                candidates.Add((meta, index, ids));
+            }
+        }
+
         var cold = new List<BlockMeta>();
         foreach (var meta in blocks)
         {
             if (indexes.TryGet(meta, out var index))
             {
-                if (index.MayContain(traceId))
-                {
-                    candidates.Add((meta, index));
-                }
+                Consider(meta, index);
             }
             else
             {
@@ -56,10 +77,9 @@ public sealed partial class TraceReader(
         {
             await Parallel.ForEachAsync(cold, ReadOptions(cancellationToken), async (meta, ct) =>
             {
-                var index = await TryAsync(meta, () => indexes.GetAsync(meta, ct));
-                if (index is not null && index.MayContain(traceId))
+                if (await TryAsync(meta, () => indexes.GetAsync(meta, ct)) is { } index)
                 {
-                    candidates.Add((meta, index));
+                    Consider(meta, index);
                 }
             });
         }
@@ -67,19 +87,21 @@ public sealed partial class TraceReader(
         var found = new ConcurrentBag<IReadOnlyList<StoredSpan>>();
         await Parallel.ForEachAsync(candidates, ReadOptions(cancellationToken), async (c, ct) =>
         {
-            if (await TryAsync(c.Meta, () => store.FindTraceAsync(c.Meta, c.Index, traceId, ct)) is { Count: > 0 } spans)
+            if (await TryAsync(c.Meta, () => store.FindTracesAsync(c.Meta, c.Index, c.Ids, ct)) is { Count: > 0 } spans)
             {
                 found.Add(spans);
             }
         });
 
-        var result = Deduplicate(found.SelectMany(s => s));
+        var traces = found.SelectMany(s => s)
+            .GroupBy(s => Convert.ToHexStringLower(s.Span.TraceId.Span), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<StoredSpan>)Deduplicate(g), StringComparer.Ordinal);
         telemetry.BlocksInspected(candidates.Count, "trace");
-        telemetry.LookupDuration(stopwatch.Elapsed, result.Count > 0);
+        telemetry.LookupDuration(stopwatch.Elapsed, traces.Count > 0);
         activity?.SetTag("otelstorage.blocks_considered", blocks.Count);
         activity?.SetTag("otelstorage.blocks_read", candidates.Count);
-        activity?.SetTag("otelstorage.spans", result.Count);
-        return new TraceLookupResult(result, blocks.Count, candidates.Count);
+        activity?.SetTag("otelstorage.spans", traces.Values.Sum(t => t.Count));
+        return new TracesLookupResult(traces, blocks.Count, candidates.Count);
     }
 
     /// <summary>Spans once per (traceId, spanId), by start time, then span ID: the same order whatever block order the reads finished in.</summary>

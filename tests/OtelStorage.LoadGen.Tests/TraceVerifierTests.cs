@@ -16,9 +16,9 @@ public sealed class TraceVerifierTests
 
     /// <summary>A trace store that answers from a table, and can make a trace appear only after some reads.</summary>
     /// <param name="traces">What the store holds, as it would return it.</param>
-    /// <param name="readsBeforeVisible">Reads answered "unknown trace" first, as before a block is written.</param>
-    /// <param name="readTime">How long each read takes, to make one pass over the traces outlast the timeout.</param>
-    /// <param name="answers">When given, the answer to each read in turn (null: the lookup failed); the table after the last.</param>
+    /// <param name="readsBeforeVisible">Trace reads answered "unknown trace" first, as before a block is written.</param>
+    /// <param name="readTime">How long each request takes, to make one pass over the traces outlast the timeout.</param>
+    /// <param name="answers">When given, the answer to each trace read in turn (null: the request holding it failed); the table after the last.</param>
     private sealed class TableTraceSource(
         Dictionary<string, List<SpanFingerprint>> traces,
         int readsBeforeVisible = 0,
@@ -27,20 +27,40 @@ public sealed class TraceVerifierTests
     {
         private int _reads;
 
-        public async Task<IReadOnlyList<SpanFingerprint>?> GetSpansAsync(string traceIdHex, CancellationToken cancellationToken)
+        public List<string[]> Requests { get; } = [];
+
+        public async Task<IReadOnlyDictionary<string, IReadOnlyList<SpanFingerprint>>?> GetSpansAsync(IReadOnlyList<string> traceIdsHex, CancellationToken cancellationToken)
         {
-            var read = Interlocked.Increment(ref _reads);
+            lock (Requests)
+            {
+                Requests.Add([.. traceIdsHex]);
+            }
+
             if (readTime > TimeSpan.Zero)
             {
                 await Task.Delay(readTime, cancellationToken);
             }
 
-            if (read <= answers.Length)
+            var found = new Dictionary<string, IReadOnlyList<SpanFingerprint>>();
+            foreach (var traceId in traceIdsHex)
             {
-                return answers[read - 1];
+                var read = Interlocked.Increment(ref _reads);
+                if (read <= answers.Length)
+                {
+                    if (answers[read - 1] is not { } answer)
+                    {
+                        return null;
+                    }
+
+                    found[traceId] = answer;
+                }
+                else if (read > readsBeforeVisible && traces.TryGetValue(traceId, out var spans))
+                {
+                    found[traceId] = spans;
+                }
             }
 
-            return read > readsBeforeVisible && traces.TryGetValue(traceIdHex, out var spans) ? spans : [];
+            return found;
         }
     }
 
@@ -268,5 +288,22 @@ public sealed class TraceVerifierTests
         Assert.Equal(1, once.Lookups);
         Assert.True(withGrace.Passed, $"missing {withGrace.MissingSpans}");
         Assert.Equal(4, withGrace.Lookups);
+    }
+
+    [Fact]
+    public async Task AsksTracesInBatchesInTraceIdOrder()
+    {
+        var ids = Enumerable.Range(0, 25).Select(i => Convert.ToHexStringLower(BitConverter.GetBytes(i * 7919L).Concat(new byte[8]).ToArray())).ToList();
+        var request = Request(ids.SelectMany(t => Spans(t, 1, 2)));
+        var ledger = new SpanLedger();
+        ledger.Acknowledge(request);
+        var source = new TableTraceSource(Stored(request));
+
+        var result = await new TraceVerifier(source, ledger, new VerificationOptions { Concurrency = 1, BatchSize = 10 })
+            .VerifyAsync(ledger.Acknowledged(), TimeSpan.FromSeconds(5), null, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Passed);
+        Assert.Equal([10, 10, 5], source.Requests.Select(r => r.Length));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), source.Requests.SelectMany(r => r));
     }
 }

@@ -155,6 +155,32 @@ public sealed class BlockFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task ManyTracesLookedUpTogetherReadEachRowGroupOnceAndComeBackWhole()
+    {
+        var requests = new RealisticSpanGenerator(seed: 12).Requests(30_000, 1000).ToList();
+        var expected = requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans)
+            .GroupBy(s => Convert.ToHexString(s.TraceId.Span))
+            .ToDictionary(t => t.Key, t => t.Select(s => s.SpanId.ToBase64()).Order(StringComparer.Ordinal).ToList());
+        var counting = new CountingObjectStore(new FileSystemObjectStore(_folder));
+        var store = new BlockStore(counting, new BlockKeys("blocks"));
+        var meta = await TestData.WriteBlockAsync(store, "t1", requests, new BlockBuildOptions { RowGroupSpans = 2_000 });
+        var index = Assert.IsType<V1BlockIndex>(await store.ReadIndexAsync(meta, TestContext.Current.CancellationToken));
+        // 200 traces next to each other in trace-ID order, and one absent ID among them.
+        var asked = expected.Keys.Order(StringComparer.Ordinal).Skip(1_000).Take(200).ToList();
+        var groups = index.RowGroups.Count(g => asked.Any(id => g.MayContainTrace(V1Rows.TraceKey(Convert.FromHexString(id)))));
+        counting.Reads = counting.RangeReads = 0;
+
+        var found = await store.FindTracesAsync(meta, index, [.. asked.Select(id => (ReadOnlyMemory<byte>)Convert.FromHexString(id)), TestData.Id(16, 12345)], TestContext.Current.CancellationToken);
+
+        var byTrace = found.GroupBy(s => Convert.ToHexString(s.Span.TraceId.Span)).ToDictionary(t => t.Key, t => t.Select(s => s.Span.SpanId.ToBase64()).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(asked, byTrace.Keys.Order(StringComparer.Ordinal));
+        Assert.All(asked, id => Assert.Equal(expected[id], byTrace[id]));
+        Assert.InRange(groups, 1, 3);
+        Assert.Equal(groups, counting.RangeReads);
+        Assert.Equal(0, counting.Reads);
+    }
+
+    [Fact]
     public async Task EveryTraceIsFoundWholeWhenItsSpansCrossSeveralRowGroups()
     {
         // Row groups of three spans: most traces cross two or more groups, so every lookup reads several groups

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
@@ -124,5 +125,73 @@ public sealed class TraceByIdTests(QueryApiFixture fixture)
         Assert.Single(result.Spans);
         Assert.Equal(6, result.BlocksConsidered);
         Assert.Equal(1, result.BlocksRead);
+    }
+
+    [Fact]
+    public async Task ALookupOfManyTracesReturnsEachFoundTraceWholeOnceAndLeavesOutUnknownOnes()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+        var client = fixture.Client(tenant);
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-protobuf"));
+
+        using var response = await client.PostAsJsonAsync("/traces/lookup", new { traceIds = new[] { Hex(TraceId(3)), Hex(TraceId(99)), Hex(TraceId(1)), Hex(TraceId(3)) } }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var data = TracesData.Parser.ParseFrom(await response.Content.ReadAsByteArrayAsync(Ct));
+        var spans = data.ResourceSpans.SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans).ToList();
+        // Trace 1's spans stored twice over two blocks come back once; trace 3 asked twice comes once; 99 is unknown.
+        Assert.Equal([Hex(SpanId(1)), Hex(SpanId(2)), Hex(SpanId(3)), Hex(SpanId(5))], spans.Select(s => Hex(s.SpanId.ToByteArray())).Order());
+        Assert.Equal(Shop.Payment3, spans.Single(s => s.SpanId.Span.SequenceEqual(SpanId(5))));
+    }
+
+    [Fact]
+    public async Task ALookupOfManyTracesAnswersOtlpJsonByDefault()
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+
+        using var response = await fixture.Client(tenant).PostAsJsonAsync("/traces/lookup", new { traceIds = new[] { Hex(TraceId(2)) } }, Ct);
+
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement;
+        var spans = json.GetProperty("resourceSpans").EnumerateArray().SelectMany(rs => rs.GetProperty("scopeSpans").EnumerateArray()).SelectMany(ss => ss.GetProperty("spans").EnumerateArray()).ToList();
+        Assert.Equal(Hex(SpanId(4)), Assert.Single(spans).GetProperty("spanId").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"traceIds\":[]}", "traceIds must list at least one trace ID, as {\"traceIds\":[\"<32 hex characters>\"]}")]
+    [InlineData("{}", "traceIds must list at least one trace ID, as {\"traceIds\":[\"<32 hex characters>\"]}")]
+    [InlineData("null", "traceIds must list at least one trace ID, as {\"traceIds\":[\"<32 hex characters>\"]}")]
+    [InlineData("{\"traceIds\":[\"0123456789abcdef0123456789abcdef\",\"abc\"]}", "traceIds[1] must be 32 hex characters, got 3")]
+    [InlineData("{\"traceIds\":[null]}", "traceIds[0] must be 32 hex characters, got 0")]
+    public async Task AMalformedLookupIsA400SayingWhy(string body, string message)
+    {
+        using var response = await fixture.Client(null).PostAsync("/traces/lookup", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(message, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"traceIds\":")]
+    [InlineData("{\"traceIds\":\"0123456789abcdef0123456789abcdef\"}")]
+    [InlineData("[1,2]")]
+    public async Task ALookupBodyThatIsNotTheExpectedJsonIsA400SayingWhatIsExpected(string body)
+    {
+        using var response = await fixture.Client(null).PostAsync("/traces/lookup", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("the body must be JSON of the form {\"traceIds\":[", JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task ALookupOfMoreTracesThanTheLimitIsA400()
+    {
+        var ids = Enumerable.Range(1, 1001).Select(i => Hex(TraceId(i))).ToArray();
+
+        using var response = await fixture.Client(null).PostAsJsonAsync("/traces/lookup", new { traceIds = ids }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("traceIds holds 1001 IDs, more than the maximum of 1000 (Query:MaxLimit): split the request", JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error").GetString());
     }
 }

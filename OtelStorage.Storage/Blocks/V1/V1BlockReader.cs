@@ -16,8 +16,8 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         return V1BlockIndex.Deserialize(bytes);
     }
 
-    public Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken) =>
-        FindTraceAsync(meta, V1IndexOf(meta, index), traceId, cancellationToken);
+    public Task<IReadOnlyList<StoredSpan>> FindTracesAsync(BlockMeta meta, BlockIndex index, IReadOnlyList<ReadOnlyMemory<byte>> traceIds, CancellationToken cancellationToken) =>
+        FindTracesAsync(meta, V1IndexOf(meta, index), traceIds, cancellationToken);
 
     public Task<IReadOnlyList<StoredSpan>> SearchAsync(BlockMeta meta, BlockIndex index, SpanQuery query, CancellationToken cancellationToken) =>
         SearchAsync(meta, V1IndexOf(meta, index), query, cancellationToken);
@@ -25,20 +25,33 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
     private static V1BlockIndex V1IndexOf(BlockMeta meta, BlockIndex index) =>
         index as V1BlockIndex ?? throw new ArgumentException($"the index given for block {meta.Tenant}/{meta.BlockId} is a {index.GetType().Name}, not a v1 index: pass what this block's reader returned from ReadIndexAsync", nameof(index));
 
-    private async Task<IReadOnlyList<StoredSpan>> FindTraceAsync(BlockMeta meta, V1BlockIndex index, ReadOnlyMemory<byte> traceId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<StoredSpan>> FindTracesAsync(BlockMeta meta, V1BlockIndex index, IReadOnlyList<ReadOnlyMemory<byte>> traceIds, CancellationToken cancellationToken)
     {
-        if (!index.MayContain(traceId.Span))
+        var wanted = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        var groups = new SortedSet<int>();
+        foreach (var traceId in traceIds)
         {
-            return [];
+            if (!index.MayContain(traceId.Span) || !wanted.Add(traceId.ToArray()))
+            {
+                continue;
+            }
+
+            var key = V1Rows.TraceKey(traceId.Span);
+            for (var g = 0; g < index.RowGroups.Count; g++)
+            {
+                if (index.RowGroups[g].MayContainTrace(key))
+                {
+                    groups.Add(g);
+                }
+            }
         }
 
-        var key = V1Rows.TraceKey(traceId.Span);
-        var groups = Enumerable.Range(0, index.RowGroups.Count).Where(g => index.RowGroups[g].MayContainTrace(key)).ToList();
         if (groups.Count == 0)
         {
             return [];
         }
 
+        // Each row group is fetched and decoded once, however many of the asked traces it holds.
         var dataKey = keys.Data(meta.Tenant, meta.BlockId);
         var fetches = groups.Select(async g =>
         {
@@ -46,7 +59,7 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             return (rg.Offset, (ReadOnlyMemory<byte>)await store.ReadRangeAsync(dataKey, rg.Offset, rg.Length, cancellationToken));
         });
         // The footer handed to Parquet.Net holds only the fetched row groups, so its parse does not grow with the block.
-        var footer = index.Footer.For(groups);
+        var footer = index.Footer.For([.. groups]);
         var segments = new List<(long, ReadOnlyMemory<byte>)>(await Task.WhenAll(fetches))
         {
             (0, HeadMagic),
@@ -59,21 +72,14 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         {
             using var group = reader.OpenRowGroupReader(g);
             var ids = await V1Rows.ReadTraceIdsAsync(group, cancellationToken);
-            var first = Array.FindIndex(ids, id => id.AsSpan().SequenceEqual(traceId.Span));
-            if (first < 0)
+            var hits = Enumerable.Range(0, ids.Length).Where(i => wanted.Contains(ids[i])).ToList();
+            if (hits.Count == 0)
             {
                 continue;
             }
 
             var rows = await V1Rows.ReadAllAsync(group, null, cancellationToken);
-            // Rows sort by the zero-padded 128-bit key, so scan the whole run of that key and compare exact bytes.
-            for (var i = first; i < rows.Count && V1Rows.TraceKey(rows.TraceId[i]) == key; i++)
-            {
-                if (rows.TraceId[i].AsSpan().SequenceEqual(traceId.Span))
-                {
-                    result.Add(rows.ToStoredSpan(i, meta.BlockId));
-                }
-            }
+            result.AddRange(hits.Select(i => rows.ToStoredSpan(i, meta.BlockId)));
         }
 
         return result;

@@ -47,6 +47,7 @@ public static class QueryCases
         new("query-trace-ids", FuzzTarget.Query, "trace IDs of every length, non-hex, unicode, very long, traversal, on the five trace routes", 700, 8_000, 8, (r, _) => TraceId(r, seeded)),
         new("query-search", FuzzTarget.Query, "/spans, /api/traces, /api/v3/traces and /api/search with hostile limits, times, durations, statuses, tags, trace IDs and TraceQL", 600, 8_000, 8, (r, _) => Search(r, seeded)),
         new("query-metadata", FuzzTarget.Query, "services, operations, dependencies and tag values with hostile path parameters and windows", 500, 9_000, 8, (r, _) => Metadata(r, seeded)),
+        new("query-trace-lookup", FuzzTarget.Query, "POST /traces/lookup with hostile bodies: wrong JSON shapes and types, hostile IDs, too many IDs, deep nesting, not JSON", 300, 4_000, 8, (r, _) => TraceLookup(r, seeded, full)),
         new("query-tenants", FuzzTarget.Query, "X-Scope-OrgID values: invalid, very long, traversal, encoded slashes, unicode", 400, 7_000, 8, (r, _) => Tenant(r, seeded)),
         new("query-traversal", FuzzTarget.Query, "path traversal in every path parameter, raw and encoded", 400, 7_000, 8, (r, _) => TraversalCase(r)),
         new("query-long-values", FuzzTarget.Query, "very long paths, query strings, parameters and headers", 80, 600, 4, (r, _) => Long(r, seeded, full)),
@@ -75,6 +76,35 @@ public static class QueryCases
         var route = string.Format(CultureInfo.InvariantCulture, r.Pick(TraceRoutes), id);
         var accept = r.Pick(Accepts);
         return Get($"GET {Shorten(route)} Accept '{accept}'", route, accept.Length == 0 ? [] : [new("Accept", accept)]);
+    }
+
+    private static FuzzCase TraceLookup(Random r, SeededData seeded, bool full)
+    {
+        string Id() => r.Next(4) == 0 ? r.Pick(Hostile) : r.Pick(seeded.TraceIds);
+        var body = r.Next(10) switch
+        {
+            0 => $"{{\"traceIds\":[{string.Join(',', Enumerable.Range(0, r.Next(1, 20)).Select(_ => "\"" + Id() + "\""))}]}}",
+            1 => $"{{\"traceIds\":[{string.Join(',', Enumerable.Range(0, r.Pick(new[] { 999, 1000, 1001, full ? 100_000 : 5_000 })).Select(_ => "\"" + r.Pick(seeded.TraceIds) + "\""))}]}}",
+            2 => $"{{\"traceIds\":{r.Pick(new[] { "null", "1", "\"x\"", "{}", "[[]]", "[1,2]", "[true]", "[{}]", "[\"\"]" })}}}",
+            3 => r.Pick(new[] { "", "null", "[]", "{}", "1", "\"traceIds\"", "{\"traceIds\":", "{\"TRACEIDS\":[]}", "{\"traceIds\":[],\"traceIds\":[]}" }),
+            4 => JsonMutations.DeepJson(r.Pick(new[] { 10, 64, 65, 1000, 10_000 }), arrays: r.Next(2) == 0),
+            5 => $"{{\"traceIds\":[\"{new string('a', r.Pick(new[] { 33, 1000, 100_000 }))}\"]}}",
+            6 => $"{{\"traceIds\":[\"{r.Pick(seeded.TraceIds)}\"],\"extra\":{JsonMutations.DeepJson(r.Next(1, 200), arrays: true)}}}",
+            7 => "\uFEFF{\"traceIds\":[\"" + r.Pick(seeded.TraceIds) + "\"]}",
+            8 => Encoding.Latin1.GetString(r.Bytes(r.Next(0, 200))),
+            _ => $"{{\"traceIds\":[\"{r.Pick(seeded.TraceIds)}\"]}}",
+        };
+        var contentType = r.Pick(new[] { "application/json", "text/plain", "", "application/x-protobuf" });
+        var accept = r.Pick(Accepts);
+        KeyValuePair<string, string>[] headers = [.. contentType.Length == 0 ? [] : new[] { new KeyValuePair<string, string>("Content-Type", contentType) }, .. accept.Length == 0 ? [] : new[] { new KeyValuePair<string, string>("Accept", accept) }];
+        return new FuzzCase
+        {
+            Description = $"POST /traces/lookup {Shorten(body)} Content-Type '{contentType}'",
+            Target = FuzzTarget.Query,
+            PathAndQuery = "/traces/lookup",
+            Body = Encoding.UTF8.GetBytes(body),
+            Headers = headers,
+        };
     }
 
     private static FuzzCase Search(Random r, SeededData seeded)
