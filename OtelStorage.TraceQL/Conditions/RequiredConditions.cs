@@ -12,33 +12,21 @@ namespace OtelStorage.TraceQL.Conditions;
 public static class RequiredConditions
 {
     /// <summary>
-    /// The groups of conditions, each on one field, that every span of every result satisfies: at least one condition
-    /// of each group holds for it. Empty when the query is not a pipeline of span filters (and <c>select()</c>), since
+    /// The groups of conditions, each on one field (a field may have several groups), that every span of every result
+    /// satisfies: at least one condition of each group holds for it. Empty when the query is not a pipeline of span filters (and <c>select()</c>), since
     /// its results may then hold spans that no one filter kept; see <see cref="QueryConditions"/> for those.
     /// </summary>
     public static IReadOnlyList<FieldConditions> Of(TraceQLQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var groups = new Dictionary<FieldReference, List<Condition>>();
+        var groups = new List<FieldConditions>();
         foreach (var stage in query.Expression.Pipeline.Stages)
         {
             switch (stage)
             {
                 case SpansetFilter { Condition: { } condition }:
                     // Chained filters each keep a subset of the spans before them, so their requirements add up.
-                    foreach (var (field, alternatives) in Required(condition))
-                    {
-                        if (groups.TryGetValue(field, out var existing))
-                        {
-                            // Two requirements on one field both hold; keeping either is enough for a store.
-                            groups[field] = alternatives.Count < existing.Count ? alternatives : existing;
-                        }
-                        else
-                        {
-                            groups[field] = alternatives;
-                        }
-                    }
-
+                    groups.AddRange(Required(condition));
                     break;
                 case SpansetFilter or SelectStage:
                     break;
@@ -47,27 +35,26 @@ public static class RequiredConditions
             }
         }
 
-        return [.. groups.Select(g => new FieldConditions(g.Key, g.Value.ToImmutableArray()))];
+        return groups;
     }
 
-    private static Dictionary<FieldReference, List<Condition>> Required(FieldExpression expression)
+    private static List<FieldConditions> Required(FieldExpression expression)
     {
         switch (expression)
         {
             case BinaryExpression { Operator: BinaryOperator.And } and:
-                var both = Required(and.Left);
-                foreach (var (field, alternatives) in Required(and.Right))
-                {
-                    both[field] = both.TryGetValue(field, out var left) && left.Count < alternatives.Count ? left : alternatives;
-                }
-
-                return both;
+                return [.. Required(and.Left), .. Required(and.Right)];
             case BinaryExpression { Operator: BinaryOperator.Or } or:
-                // A span that passes either side satisfies, for a field both sides constrain, one of the two groups.
+                // A span that passes either side satisfies, for a field both sides constrain, a group of each side.
                 var right = Required(or.Right);
-                return Required(or.Left)
-                    .Where(l => right.ContainsKey(l.Key))
-                    .ToDictionary(l => l.Key, l => l.Value.Concat(right[l.Key]).Distinct().ToList());
+                return
+                [
+                    .. Required(or.Left)
+                        .DistinctBy(l => l.Field)
+                        .Select(l => (Left: l, Right: right.Find(r => r.Field.Equals(l.Field))))
+                        .Where(pair => pair.Right is not null)
+                        .Select(pair => new FieldConditions(pair.Left.Field, pair.Left.AnyOf.Concat(pair.Right!.AnyOf).Distinct().ToImmutableArray())),
+                ];
             case BinaryExpression { Left: FieldReference field, Right: Literal literal } comparison when OperatorText.IsComparison(comparison.Operator):
                 return One(field, ConditionExtractor.ToCondition(comparison.Operator), literal.Value);
             case BinaryExpression { Left: Literal literal, Right: FieldReference field } comparison when OperatorText.IsComparison(comparison.Operator):
@@ -77,7 +64,7 @@ public static class RequiredConditions
         }
     }
 
-    private static Dictionary<FieldReference, List<Condition>> One(FieldReference field, ConditionOperator op, TraceQLValue operand)
+    private static List<FieldConditions> One(FieldReference field, ConditionOperator op, TraceQLValue operand)
     {
         // A nil operand or a pattern on the field's side says nothing a store can check.
         if (op == ConditionOperator.None || operand.IsNil)
@@ -86,7 +73,7 @@ public static class RequiredConditions
         }
 
         var normalized = ConditionExtractor.Normalized(field);
-        return new() { [normalized] = [new Condition(normalized, op, operand)] };
+        return [new FieldConditions(normalized, ImmutableArray.Create(new Condition(normalized, op, operand)))];
     }
 }
 

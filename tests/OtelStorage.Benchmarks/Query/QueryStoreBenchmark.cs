@@ -102,6 +102,40 @@ public static class QueryStoreBenchmark
     {
         var (objects, options) = OpenStore(storeConfig);
         var store = new BlockStore(objects, options);
+        var sampled = new List<byte[]>();
+        var stopwatch = Stopwatch.StartNew();
+        long spans = 0;
+        long dataBytes = 0;
+        var slot = TimeSpan.FromHours(24) / blocks;
+        await Parallel.ForEachAsync(Enumerable.Range(0, blocks), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (i, ct) =>
+        {
+            var start = now.AddHours(-24) + slot * i;
+            var generator = new RealisticSpanGenerator(seed: 1000 + i, start: start);
+            var builder = BlockEncodings.Current.CreateBuilder(Tenant, build);
+            var requests = generator.Requests(spansPerBlock, 500).ToList();
+            var traces = requests.SelectMany(r => r.ResourceSpans).SelectMany(rs => rs.ScopeSpans).SelectMany(ss => ss.Spans)
+                .Select(s => s.TraceId.ToByteArray()).DistinctBy(Convert.ToHexString).ToList();
+            foreach (var r in requests)
+            {
+                builder.Add(r);
+            }
+
+            var block = await builder.BuildAsync(BlockId.New(start), start, ct);
+            await store.WriteAsync(block, ct);
+            lock (sampled)
+            {
+                sampled.Add(traces[traces.Count / 2]);
+                sampled.Add(traces[^1]);
+                spans += block.Meta.SpanCount;
+                dataBytes += block.Meta.DataSizeBytes;
+            }
+        });
+
+        Console.WriteLine($"store: {blocks} blocks, {spans} spans, bloom FPR {build.BloomFalsePositiveRate}, {build.RowGroupSpans} spans per row group, "
+                          + $"{dataBytes / (double)spans:F1} data bytes per span, written in {stopwatch.Elapsed.TotalSeconds:F1} s");
+        return sampled;
+    }
+
     private static async Task MeasureAsync(Dictionary<string, string?> store, List<byte[]> traceIds, int lookups, int blocks, double fpr, DateTimeOffset now)
     {
         await MeasureColdStartWithTheTenantIndexAsync(store, now);
