@@ -1,5 +1,5 @@
-using OtelStorage.Otlp.Wire;
 using Google.Protobuf;
+using OtelStorage.Otlp.Wire;
 using OtelStorage.Storage.Blocks.Metadata;
 
 namespace OtelStorage.Storage.Blocks.V1;
@@ -40,24 +40,24 @@ internal sealed class V1RowCopier(SpanArena arena, BlockStrings strings, V1Envel
         var resource = ResourceId(rows.Resource[i], rows.ServiceName[i]);
         return new()
         {
-        TraceId = arena.Append(rows.TraceId[i]),
-        SpanId = arena.Append(rows.SpanId[i]),
-        ParentSpanId = arena.Append(rows.ParentSpanId[i]),
-        Rest = arena.Append(rows.SpanRest[i]),
-        Start = unchecked((ulong)rows.Start[i]),
-        Duration = rows.Duration[i],
-        Name = strings.Id(rows.Name[i]),
-        TraceState = strings.Id(rows.TraceState[i]),
-        HttpMethod = strings.Id(rows.HttpMethod[i]),
-        HttpRoute = strings.Id(rows.HttpRoute[i]),
-        DbSystem = strings.Id(rows.DbSystem[i]),
-        Kind = rows.Kind[i],
-        StatusCode = rows.StatusCode[i],
-        Flags = rows.Flags[i],
-        HttpStatusCode = rows.HttpStatusCode[i],
-        Resource = resource,
-        Scope = ScopeId(rows.Scope[i]),
-        Inexact = InexactAttributes(rows.SpanRest[i]) | (envelopes.InexactServices.Contains(resource) ? InexactColumns.Service : 0),
+            TraceId = arena.Append(rows.TraceId[i]),
+            SpanId = arena.Append(rows.SpanId[i]),
+            ParentSpanId = arena.Append(rows.ParentSpanId[i]),
+            Rest = arena.Append(rows.SpanRest[i]),
+            Start = unchecked((ulong)rows.Start[i]),
+            Duration = rows.Duration[i],
+            Name = strings.Id(rows.Name[i]),
+            TraceState = strings.Id(rows.TraceState[i]),
+            HttpMethod = strings.Id(rows.HttpMethod[i]),
+            HttpRoute = strings.Id(rows.HttpRoute[i]),
+            DbSystem = strings.Id(rows.DbSystem[i]),
+            Kind = rows.Kind[i],
+            StatusCode = rows.StatusCode[i],
+            Flags = rows.Flags[i],
+            HttpStatusCode = rows.HttpStatusCode[i],
+            Resource = resource,
+            Scope = ScopeId(rows.Scope[i]),
+            Inexact = InexactAttributes(rows.SpanRest[i]) | (envelopes.InexactServices.Contains(resource) ? InexactColumns.Service : 0),
         };
     }
 
