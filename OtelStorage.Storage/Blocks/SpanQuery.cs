@@ -3,7 +3,7 @@ namespace OtelStorage.Storage.Blocks;
 /// <summary>
 /// Filters for a block scan. Every set filter must match (AND). Time bounds apply to the span start, inclusive.
 /// Promoted fields (service, name, kind, status, start, duration and the promoted attributes) are filtered from
-/// their own columns before any span is decoded.
+/// their own columns before any span is decoded: <see cref="ColumnConditions"/> gathers them.
 /// </summary>
 public sealed record SpanQuery
 {
@@ -35,6 +35,12 @@ public sealed record SpanQuery
     public IReadOnlyList<KeyValuePair<string, string>> Attributes { get; init; } = [];
 
     /// <summary>
+    /// Conditions on single columns beyond the exact-value properties above, such as several allowed values, a pattern
+    /// or a range (see <see cref="ColumnPredicate"/>).
+    /// </summary>
+    public IReadOnlyList<ColumnPredicate> Predicates { get; init; } = [];
+
+    /// <summary>
     /// A check on each decoded span that passed every other filter, for conditions no column can decide (such as a
     /// TraceQL span filter). Spans it rejects do not count toward <see cref="Limit"/>. Null keeps every span.
     /// </summary>
@@ -42,6 +48,43 @@ public sealed record SpanQuery
 
     /// <summary>At most this many spans per block, the newest ones. The caller merges blocks and applies its own limit.</summary>
     public int Limit { get; init; } = 100;
+
+    /// <summary>
+    /// Every condition a reader can check on a column alone besides the time range: <see cref="Predicates"/> and the
+    /// exact-value properties, each as a <see cref="ColumnPredicate"/>.
+    /// </summary>
+    public IEnumerable<ColumnPredicate> ColumnConditions()
+    {
+        if (Service is not null)
+        {
+            yield return ColumnPredicate.StoredService(Service);
+        }
+
+        if (SpanName is not null)
+        {
+            yield return ColumnPredicate.AnyOf(SpanColumn.Name, [SpanName]);
+        }
+
+        if (StatusCode is { } status)
+        {
+            yield return ColumnPredicate.AnyOf(SpanColumn.Status, [(long)status]);
+        }
+
+        if (Kind is { } kind)
+        {
+            yield return ColumnPredicate.AnyOf(SpanColumn.Kind, [(long)kind]);
+        }
+
+        if (MinDurationNanos is not null || MaxDurationNanos is not null)
+        {
+            yield return ColumnPredicate.Between(SpanColumn.Duration, MinDurationNanos ?? long.MinValue, MaxDurationNanos ?? long.MaxValue);
+        }
+
+        foreach (var predicate in Predicates)
+        {
+            yield return predicate;
+        }
+    }
 
     /// <summary>True when the block's time bounds and service list allow a match.</summary>
     public bool MayMatch(BlockMeta meta) =>

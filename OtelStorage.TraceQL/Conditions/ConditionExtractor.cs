@@ -132,18 +132,20 @@ internal sealed class ConditionExtractor
         }
     }
 
+    /// <summary>The field as conditions hold it: intrinsics in their scoped spelling, no source position.</summary>
+    internal static FieldReference Normalized(FieldReference field) =>
+        field is IntrinsicReference intrinsic
+            ? new IntrinsicReference(intrinsic.Intrinsic, Intrinsics.ScopedName(intrinsic.Intrinsic))
+            : field with { Position = default };
+
     private void Add(FieldReference field, ConditionOperator op, TraceQLValue operand)
     {
         if (field is IntrinsicReference intrinsic)
         {
             _needsWholeTrace |= Intrinsics.NeedsWholeTrace(intrinsic.Intrinsic);
-            field = new IntrinsicReference(intrinsic.Intrinsic, Intrinsics.ScopedName(intrinsic.Intrinsic));
-        }
-        else
-        {
-            field = field with { Position = default };
         }
 
+        field = Normalized(field);
         var condition = new Condition(field, op, op == ConditionOperator.None ? TraceQLValue.Nil : operand);
         if (!_items.Contains(condition))
         {
@@ -151,7 +153,7 @@ internal sealed class ConditionExtractor
         }
     }
 
-    private static ConditionOperator ToCondition(BinaryOperator op) => op switch
+    internal static ConditionOperator ToCondition(BinaryOperator op) => op switch
     {
         BinaryOperator.Equal => ConditionOperator.Equal,
         BinaryOperator.NotEqual => ConditionOperator.NotEqual,
@@ -164,7 +166,7 @@ internal sealed class ConditionExtractor
     };
 
     /// <summary><c>literal op field</c> as <c>field op' literal</c>; a regular expression on the right is the field, which a store cannot push down.</summary>
-    private static ConditionOperator Flipped(BinaryOperator op) => op switch
+    internal static ConditionOperator Flipped(BinaryOperator op) => op switch
     {
         BinaryOperator.Greater => ConditionOperator.Less,
         BinaryOperator.GreaterOrEqual => ConditionOperator.LessOrEqual,

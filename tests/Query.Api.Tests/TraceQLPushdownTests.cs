@@ -37,6 +37,102 @@ public sealed class TraceQLPushdownTests
         Assert.Equal((null, null), (query.Service, query.SpanName));
     }
 
+    [Fact]
+    public void ValuesOfOneFieldJoinedByOrBecomeOneSetOfAllowedValues()
+    {
+        var query = TraceQLPushdown.Apply(TraceQLQuery.Parse("{ (resource.service.name = \"a\" || resource.service.name = \"b\") && (kind = server || kind = client) }"), Range);
+
+        Assert.Equal([SpanColumn.Service, SpanColumn.Kind], query.Predicates.Select(p => p.Column));
+        Assert.Equal(["a", "b"], query.Predicates[0].Strings!.Order());
+        Assert.Equal([2L, 3L], query.Predicates[1].Numbers!.Order());
+        Assert.Null(query.Service);
+    }
+
+    [Fact]
+    public void AFieldConstrainedOnBothSidesOfAnOrKeepsTheUnionOfItsValues()
+    {
+        var query = TraceQLPushdown.Apply(TraceQLQuery.Parse("{ (name = \"a\" && span.http.route = \"/x\") || (name = \"b\" && status = error) }"), Range);
+
+        var name = Assert.Single(query.Predicates);
+        Assert.Equal(SpanColumn.Name, name.Column);
+        Assert.Equal(["a", "b"], name.Strings!.Order());
+    }
+
+    [Fact]
+    public void ARangeOnTheHttpStatusCodeBecomesAColumnRange()
+    {
+        var query = TraceQLPushdown.Apply(TraceQLQuery.Parse("{ resource.service.name = \"x\" && span.http.response.status_code >= 500 }"), Range);
+        var either = TraceQLPushdown.Apply(TraceQLQuery.Parse("{ span.http.response.status_code = 200 || span.http.response.status_code > 499 }"), Range);
+
+        Assert.Equal("x", query.Service);
+        var range = Assert.Single(query.Predicates);
+        Assert.Equal((SpanColumn.HttpStatusCode, 500L, long.MaxValue), (range.Column, range.Min, range.Max));
+        var hull = Assert.Single(either.Predicates);
+        Assert.Equal((200L, long.MaxValue), (hull.Min, hull.Max));
+    }
+
+    [Fact]
+    public void DurationsJoinedByOrBecomeTheRangeThatHoldsThemAll()
+    {
+        // Of the two bounds the right side requires, the first is joined with the left: wider than need be, never narrower.
+        var query = TraceQLPushdown.Apply(TraceQLQuery.Parse("{ duration = 5ms || (duration > 1s && duration < 2s) }"), Range);
+
+        var range = Assert.Single(query.Predicates);
+        Assert.Equal((SpanColumn.Duration, 5_000_000L, long.MaxValue), (range.Column, range.Min, range.Max));
+    }
+
+    [Theory]
+    [InlineData("{ span.http.route =~ \"/api/.*\" }", "/api/a", true)]
+    [InlineData("{ span.http.route =~ \"/api/.*\" }", "/shop", false)]
+    [InlineData("{ span.http.route !~ \"/api/.*\" }", "/shop", true)]
+    [InlineData("{ name != \"GET /\" }", "GET /", false)]
+    [InlineData("{ name != \"GET /\" }", "POST /", true)]
+    [InlineData("{ resource.service.name =~ \"a|b\" }", "b", true)]
+    [InlineData("{ resource.service.name =~ \"a|b\" }", "ab", false)]
+    [InlineData("{ span.http.request.method = \"GET\" || span.http.request.method =~ \"P.*\" }", "PUT", true)]
+    [InlineData("{ span.db.system.name != \"redis\" }", "redis", false)]
+    public void PatternsAndInequalityBecomeATestOnEachDistinctValue(string traceQl, string value, bool passes)
+    {
+        var predicate = Assert.Single(TraceQLPushdown.Apply(TraceQLQuery.Parse(traceQl), Range).Predicates);
+
+        Assert.Equal(passes, predicate.Matches(value));
+    }
+
+    [Fact]
+    public void AnUnscopedAttributeAlsoAdmitsSpansWithoutTheSpanAttributeForTheResourceToDecide()
+    {
+        var equal = Assert.Single(TraceQLPushdown.Apply(TraceQLQuery.Parse("{ .http.route = \"/a\" }"), Range).Predicates);
+        var pattern = Assert.Single(TraceQLPushdown.Apply(TraceQLQuery.Parse("{ .http.route =~ \"/a.*\" }"), Range).Predicates);
+
+        Assert.Equal(["", "/a"], equal.Strings!.Order());
+        Assert.True(pattern.Matches(""));
+        Assert.False(pattern.Matches("/b"));
+    }
+
+    [Theory]
+    [InlineData("{ span.http.status_code >= 500 }")]
+    [InlineData("{ span.http.method = \"GET\" }")]
+    [InlineData("{ span.db.system = \"redis\" }")]
+    [InlineData("{ .http.response.status_code >= 500 }")]
+    [InlineData("{ resource.http.route = \"/a\" }")]
+    [InlineData("{ span.http.response.status_code >= 499.5 }")]
+    [InlineData("{ span.http.response.status_code = \"500\" }")]
+    [InlineData("{ span.http.response.status_code != 500 }")]
+    [InlineData("{ name > \"a\" }")]
+    [InlineData("{ status != error }")]
+    [InlineData("{ name = \"a\" || span.http.route = \"/b\" }")]
+    [InlineData("{ !(name = \"a\") }")]
+    [InlineData("{ span.http.route = \"/a\" } >> { status = error }")]
+    [InlineData("{ span.http.route = \"/a\" } || { name = \"b\" }")]
+    [InlineData("{ event.http.route = \"/a\" }")]
+    public void ConditionsThatAColumnCannotDecideExactlyAreNotPushed(string traceQl)
+    {
+        var query = TraceQLPushdown.Apply(TraceQLQuery.Parse(traceQl), Range);
+
+        Assert.Empty(query.Predicates);
+        Assert.Equal((null, null, null, null), (query.Service, query.SpanName, query.StatusCode, query.Kind));
+    }
+
     [Theory]
     [InlineData("{ span.http.route =~ \"/api/.*\" && span.tags = \"x\" }", new[] { true, false, false })]
     [InlineData("{ event:name = \"exception\" }", new[] { false, true, false })]

@@ -20,21 +20,27 @@ internal sealed class ParquetFooter
     private const int NumRowsField = 3;
     private const int RowGroupsField = 4;
 
-    // RowGroup.columns, ColumnChunk.meta_data, and ColumnMetaData's sizes and offsets (parquet.thrift).
+    // RowGroup.columns, ColumnChunk.meta_data, ColumnMetaData's path, sizes, offsets and statistics, and
+    // Statistics' min_value and max_value (parquet.thrift).
+    private const byte Binary = 8;
     private const int ColumnsField = 1;
     private const int ColumnMetaDataField = 3;
+    private const int PathInSchemaField = 3;
     private const int TotalCompressedSizeField = 7;
     private const int DataPageOffsetField = 9;
     private const int DictionaryPageOffsetField = 11;
+    private const int StatisticsField = 12;
+    private const int MaxValueField = 5;
+    private const int MinValueField = 6;
     private const int MaxDepth = 32;
 
     private static ReadOnlySpan<byte> Magic => "PAR1"u8;
 
     private readonly ReadOnlyMemory<byte> _metadata;
     private readonly (short Id, byte Type, int Start, int End)[] _fields;
-    private readonly (int Start, int End, long Rows, long DataStart, long DataEnd)[] _rowGroups;
+    private readonly (int Start, int End, long Rows, long DataStart, long DataEnd, ColumnChunk[] Chunks)[] _rowGroups;
 
-    private ParquetFooter(ReadOnlyMemory<byte> metadata, (short, byte, int, int)[] fields, (int, int, long, long, long)[] rowGroups)
+    private ParquetFooter(ReadOnlyMemory<byte> metadata, (short, byte, int, int)[] fields, (int, int, long, long, long, ColumnChunk[])[] rowGroups)
     {
         _metadata = metadata;
         _fields = fields;
@@ -42,6 +48,10 @@ internal sealed class ParquetFooter
     }
 
     public int RowGroupCount => _rowGroups.Length;
+
+    /// <summary>Column <paramref name="column"/>'s chunk in row group <paramref name="rowGroup"/>, or null when the footer lacks it.</summary>
+    public ColumnChunk? Chunk(int rowGroup, string column) =>
+        Array.Find(_rowGroups[rowGroup].Chunks, c => c.Column == column);
 
     /// <summary>Where row group <paramref name="rowGroup"/>'s column chunks lie in the data object: from its first page (dictionary or data) to the end of its last chunk.</summary>
     public (long Offset, long Length) ByteRange(int rowGroup) =>
@@ -65,7 +75,7 @@ internal sealed class ParquetFooter
         var metadata = footer.Slice(bytes.Length - 8 - length, length);
         var reader = new CompactReader(metadata.Span);
         var fields = new List<(short, byte, int, int)>();
-        (int, int, long, long, long)[] rowGroups = [];
+        (int, int, long, long, long, ColumnChunk[])[] rowGroups = [];
         short id = 0;
         while (reader.ReadFieldHeader(ref id) is var type && type != 0)
         {
@@ -121,7 +131,7 @@ internal sealed class ParquetFooter
         return output.WrittenSpan.ToArray();
     }
 
-    private static (int, int, long, long, long)[] ReadRowGroups(ref CompactReader reader)
+    private static (int, int, long, long, long, ColumnChunk[])[] ReadRowGroups(ref CompactReader reader)
     {
         var (count, elementType) = reader.ReadListHeader();
         if (elementType != Struct)
@@ -129,11 +139,12 @@ internal sealed class ParquetFooter
             throw new InvalidDataException($"Parquet footer's row_groups hold Thrift type {elementType}, not structs");
         }
 
-        var groups = new (int, int, long, long, long)[count];
+        var groups = new (int, int, long, long, long, ColumnChunk[])[count];
         for (var i = 0; i < count; i++)
         {
             var start = reader.Position;
             long rows = -1, dataStart = long.MaxValue, dataEnd = 0;
+            var chunks = new List<ColumnChunk>();
             short id = 0;
             while (reader.ReadFieldHeader(ref id) is var type && type != 0)
             {
@@ -143,7 +154,7 @@ internal sealed class ParquetFooter
                 }
                 else if (id == ColumnsField && type == List)
                 {
-                    ReadColumnChunks(ref reader, ref dataStart, ref dataEnd);
+                    ReadColumnChunks(ref reader, ref dataStart, ref dataEnd, chunks);
                 }
                 else
                 {
@@ -156,14 +167,14 @@ internal sealed class ParquetFooter
                 throw new InvalidDataException($"Parquet footer's row group {i} has no num_rows or no column chunk metadata");
             }
 
-            groups[i] = (start, reader.Position, rows, dataStart, dataEnd);
+            groups[i] = (start, reader.Position, rows, dataStart, dataEnd, [.. chunks]);
         }
 
         return groups;
     }
 
-    /// <summary>Widens [<paramref name="dataStart"/>, <paramref name="dataEnd"/>) over a row group's ColumnChunks, from their ColumnMetaData.</summary>
-    private static void ReadColumnChunks(ref CompactReader reader, ref long dataStart, ref long dataEnd)
+    /// <summary>Widens [<paramref name="dataStart"/>, <paramref name="dataEnd"/>) over a row group's ColumnChunks, from their ColumnMetaData, and lists them.</summary>
+    private static void ReadColumnChunks(ref CompactReader reader, ref long dataStart, ref long dataEnd, List<ColumnChunk> chunks)
     {
         var (count, elementType) = reader.ReadListHeader();
         if (elementType != Struct)
@@ -183,11 +194,19 @@ internal sealed class ParquetFooter
                 }
 
                 long compressed = -1, dataPage = -1, dictionaryPage = -1;
+                string? path = null;
+                byte[]? min = null, max = null;
                 short field = 0;
                 while (reader.ReadFieldHeader(ref field) is var fieldType && fieldType != 0)
                 {
                     switch (field)
                     {
+                        case PathInSchemaField when fieldType == List:
+                            path = ReadPath(ref reader);
+                            break;
+                        case StatisticsField when fieldType == Struct:
+                            (min, max) = ReadStatistics(ref reader);
+                            break;
                         case TotalCompressedSizeField when fieldType == I64:
                             compressed = reader.ReadZigZag();
                             break;
@@ -212,8 +231,51 @@ internal sealed class ParquetFooter
                 var first = dictionaryPage > 0 && dictionaryPage < dataPage ? dictionaryPage : dataPage;
                 dataStart = Math.Min(dataStart, first);
                 dataEnd = Math.Max(dataEnd, first + compressed);
+                chunks.Add(new ColumnChunk(path ?? "", first, compressed, min, max));
             }
         }
+    }
+
+    /// <summary>A column's dotted path; v1 columns are flat, so this is the column name.</summary>
+    private static string ReadPath(ref CompactReader reader)
+    {
+        var (count, elementType) = reader.ReadListHeader();
+        var parts = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            parts[i] = elementType == Binary
+                ? System.Text.Encoding.UTF8.GetString(reader.ReadBinary())
+                : throw new InvalidDataException($"Parquet footer's path_in_schema holds Thrift type {elementType}, not strings");
+        }
+
+        return string.Join('.', parts);
+    }
+
+    /// <summary>
+    /// The chunk's min_value and max_value. The deprecated min and max fields are left out: their order for strings
+    /// was signed, so they cannot rule a value out.
+    /// </summary>
+    private static (byte[]? Min, byte[]? Max) ReadStatistics(ref CompactReader reader)
+    {
+        byte[]? min = null, max = null;
+        short id = 0;
+        while (reader.ReadFieldHeader(ref id) is var type && type != 0)
+        {
+            switch (id)
+            {
+                case MinValueField when type == Binary:
+                    min = reader.ReadBinary().ToArray();
+                    break;
+                case MaxValueField when type == Binary:
+                    max = reader.ReadBinary().ToArray();
+                    break;
+                default:
+                    reader.Skip(type, MaxDepth - 4);
+                    break;
+            }
+        }
+
+        return (min, max);
     }
 
     private static void WriteFieldHeader(ArrayBufferWriter<byte> output, short id, byte type, ref short last)
@@ -289,6 +351,14 @@ internal sealed class ParquetFooter
             return count <= (ulong)(_bytes.Length - Position)
                 ? ((int)count, (byte)(header & 0x0F))
                 : throw new InvalidDataException($"Parquet footer declares a list of {count} elements past its end");
+        }
+
+        public ReadOnlySpan<byte> ReadBinary()
+        {
+            var length = checked((int)Math.Min(ReadVarint(), int.MaxValue));
+            var start = Position;
+            Advance(length);
+            return _bytes.Slice(start, length);
         }
 
         public long ReadZigZag()
@@ -389,3 +459,9 @@ internal sealed class ParquetFooter
         }
     }
 }
+
+/// <summary>
+/// One column chunk of a row group: where its pages lie in the data object, and its min and max values as Parquet
+/// encodes them (little-endian integers, UTF-8 bytes for strings), null when the writer kept no statistics.
+/// </summary>
+internal sealed record ColumnChunk(string Column, long Offset, long Length, byte[]? Min, byte[]? Max);

@@ -1,6 +1,9 @@
 namespace OtelStorage.Storage.Blocks.V1;
 
-/// <summary>Where one row group of a block's data object lies, and which trace IDs and start times it holds.</summary>
+/// <summary>
+/// Where one row group of a block's data object lies, which trace IDs and start times it holds, and which promoted
+/// columns do not hold their first key's value for some span (<see cref="InexactColumns"/>).
+/// </summary>
 internal sealed record RowGroupRange(
     long Offset,
     int Length,
@@ -8,7 +11,8 @@ internal sealed record RowGroupRange(
     UInt128 MinTraceId,
     UInt128 MaxTraceId,
     ulong MinStartTimeUnixNano,
-    ulong MaxStartTimeUnixNano)
+    ulong MaxStartTimeUnixNano,
+    InexactColumns Inexact = InexactColumns.All)
 {
     public bool MayContainTrace(UInt128 traceId) => traceId >= MinTraceId && traceId <= MaxTraceId;
 }

@@ -64,6 +64,13 @@ internal sealed class V1AttributePromoter(BlockStrings strings)
                 continue;
             }
 
+            if (promoted.Rank == 0)
+            {
+                var flag = Flag(promoted.Column);
+                ranks.Repeated |= ranks.FirstKeys & flag;
+                ranks.FirstKeys |= flag;
+            }
+
             switch (promoted.Column)
             {
                 case Column.HttpMethod:
@@ -88,6 +95,14 @@ internal sealed class V1AttributePromoter(BlockStrings strings)
             return;
         }
     }
+
+    private static InexactColumns Flag(Column column) => column switch
+    {
+        Column.HttpMethod => InexactColumns.HttpMethod,
+        Column.HttpStatusCode => InexactColumns.HttpStatusCode,
+        Column.HttpRoute => InexactColumns.HttpRoute,
+        _ => InexactColumns.DbSystem,
+    };
 
     private void TakeString(ReadOnlySpan<byte> anyValue, int rank, ref int bestRank, ref int target)
     {
@@ -170,12 +185,23 @@ internal sealed class V1AttributePromoter(BlockStrings strings)
 
     private readonly record struct PromotedKey(byte[] Utf8, Column Column, int Rank);
 
-    /// <summary>The rank of the key each promoted column of one span holds; a new span starts with none.</summary>
+    /// <summary>The rank of the key each promoted column of one span holds, and which first keys it has; a new span starts with none.</summary>
     public struct Ranks()
     {
         public int Method = int.MaxValue;
         public int Status = int.MaxValue;
         public int Route = int.MaxValue;
         public int Db = int.MaxValue;
+        public InexactColumns FirstKeys = InexactColumns.None;
+        public InexactColumns Repeated = InexactColumns.None;
+
+        /// <summary>The columns that, once every attribute of the span is promoted, do not hold the first key the span has.</summary>
+        public readonly InexactColumns Inexact =>
+            Repeated
+            | (FirstKeys & (
+                (Method != 0 ? InexactColumns.HttpMethod : 0)
+                | (Status != 0 ? InexactColumns.HttpStatusCode : 0)
+                | (Route != 0 ? InexactColumns.HttpRoute : 0)
+                | (Db != 0 ? InexactColumns.DbSystem : 0)));
     }
 }

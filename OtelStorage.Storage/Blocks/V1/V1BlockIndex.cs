@@ -4,12 +4,18 @@ namespace OtelStorage.Storage.Blocks.V1;
 
 /// <summary>
 /// The content of a v1 block's index object: the trace-ID bloom filter, the row-group table (byte range, trace-ID
-/// and start-time bounds) and a copy of the data object's Parquet footer. With it, a trace lookup costs one
+/// and start-time bounds, inexact promoted columns) and a copy of the data object's Parquet footer. Written as
+/// <c>OSI2</c>; an <c>OSI1</c> index, which lacks the inexact columns, still reads, with every column inexact. With it, a trace lookup costs one
 /// ranged GET of the data object: no footer read. Immutable and safe to cache for the block's lifetime.
 /// </summary>
 internal sealed class V1BlockIndex : BlockIndex
 {
-    private static ReadOnlySpan<byte> Magic => "OSI1"u8;
+    private const int GroupBytesV1 = 72;
+    private const int GroupBytes = 73;
+
+    private static ReadOnlySpan<byte> Magic => "OSI2"u8;
+
+    private static ReadOnlySpan<byte> MagicV1 => "OSI1"u8;
 
     public required BloomFilter Bloom { get; init; }
 
@@ -33,7 +39,7 @@ internal sealed class V1BlockIndex : BlockIndex
 
     public byte[] Serialize()
     {
-        var size = 4 + 4 + Bloom.SerializedSize + 4 + RowGroups.Count * 72 + 8 + 4 + FooterBytes.Length;
+        var size = 4 + 4 + Bloom.SerializedSize + 4 + RowGroups.Count * GroupBytes + 8 + 4 + FooterBytes.Length;
         var buffer = new byte[size];
         var s = buffer.AsSpan();
         Magic.CopyTo(s);
@@ -53,7 +59,8 @@ internal sealed class V1BlockIndex : BlockIndex
             BinaryPrimitives.WriteUInt128BigEndian(s[(pos + 32)..], rg.MaxTraceId);
             BinaryPrimitives.WriteUInt64LittleEndian(s[(pos + 48)..], rg.MinStartTimeUnixNano);
             BinaryPrimitives.WriteUInt64LittleEndian(s[(pos + 56)..], rg.MaxStartTimeUnixNano);
-            pos += 72;
+            s[pos + 72] = (byte)rg.Inexact;
+            pos += GroupBytes;
         }
 
         BinaryPrimitives.WriteInt64LittleEndian(s[pos..], DataLength);
@@ -65,11 +72,13 @@ internal sealed class V1BlockIndex : BlockIndex
 
     public static V1BlockIndex Deserialize(ReadOnlySpan<byte> s)
     {
-        if (s.Length < 16 || !s[..4].SequenceEqual(Magic))
+        var v1 = s.Length >= 16 && s[..4].SequenceEqual(MagicV1);
+        if (s.Length < 16 || !(v1 || s[..4].SequenceEqual(Magic)))
         {
-            throw new InvalidDataException("index object does not start with OSI1");
+            throw new InvalidDataException("index object does not start with OSI2 or OSI1");
         }
 
+        var groupBytes = v1 ? GroupBytesV1 : GroupBytes;
         var pos = 4;
         var bloomLength = BinaryPrimitives.ReadInt32LittleEndian(s[pos..]);
         pos += 4;
@@ -87,8 +96,9 @@ internal sealed class V1BlockIndex : BlockIndex
                 BinaryPrimitives.ReadUInt128BigEndian(s[(pos + 16)..]),
                 BinaryPrimitives.ReadUInt128BigEndian(s[(pos + 32)..]),
                 BinaryPrimitives.ReadUInt64LittleEndian(s[(pos + 48)..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(s[(pos + 56)..]));
-            pos += 72;
+                BinaryPrimitives.ReadUInt64LittleEndian(s[(pos + 56)..]),
+                v1 ? InexactColumns.All : (InexactColumns)s[pos + 72]);
+            pos += groupBytes;
         }
 
         var dataLength = BinaryPrimitives.ReadInt64LittleEndian(s[pos..]);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using OtelStorage.Storage.ObjectStore;
@@ -7,6 +8,9 @@ namespace OtelStorage.Storage.Blocks.V1;
 
 internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlockReader
 {
+    // Column chunks of a row group closer than this are read in one GET: the decision columns of a group lie side by side.
+    private const long CoalesceGapBytes = 64 * 1024;
+
     private static ReadOnlyMemory<byte> HeadMagic { get; } = "PAR1"u8.ToArray();
 
     public async Task<BlockIndex> ReadIndexAsync(BlockMeta meta, CancellationToken cancellationToken)
@@ -92,10 +96,13 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             return [];
         }
 
+        ColumnPredicate[] predicates = [.. query.ColumnConditions()];
+        var footer = index.Footer;
         // Newest row groups first: once `limit` matches are held, a group whose newest span is older than all of
-        // them is skipped unread.
+        // them is skipped unread. A group whose column statistics rule out a condition is not read at all.
         var groups = Enumerable.Range(0, index.RowGroups.Count)
             .Where(g => index.RowGroups[g].MaxStartTimeUnixNano >= query.StartUnixNano && index.RowGroups[g].MinStartTimeUnixNano <= query.EndUnixNano)
+            .Where(g => StatisticsAllow(footer, g, index.RowGroups[g].Inexact, predicates))
             .OrderByDescending(g => index.RowGroups[g].MaxStartTimeUnixNano)
             .ToList();
         if (groups.Count == 0)
@@ -103,12 +110,6 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             return [];
         }
 
-        // Rows are sorted by trace ID, so every row group spans the block's whole time range: a scan reads them all,
-        // and one GET of the object is cheaper than a ranged GET per row group.
-        var data = await store.ReadAsync(keys.Data(meta.Tenant, meta.BlockId), cancellationToken)
-            ?? throw new FileNotFoundException($"data object of committed block {meta.Tenant}/{meta.BlockId} is missing");
-        using var stream = new MemoryStream(data, writable: false);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         AttributeFilter[] filters = [.. query.Attributes.Select(a => new AttributeFilter(a.Key, a.Value))];
         // The filters a promoted column can rule out, resolved once: other keys cannot be pre-filtered, and checking
         // each of them on every row would make a search with hundreds of tag filters take seconds per block.
@@ -119,37 +120,55 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
                 .Where(a => a.Column is not null)
                 .Select(a => (a.Column!, a.Value)),
         ];
+
+        // First read only the columns that decide which rows are candidates, for every group at once; the other
+        // columns of a group are read only when it holds a candidate that can make the answer.
+        string[] deciding =
+        [
+            .. new[] { V1Schema.StartTime.Name }
+                .Concat(predicates.Select(p => V1Schema.ColumnOf(p.Column).Name))
+                .Concat(promoted.Select(p => p.Column))
+                .Distinct(),
+        ];
+        var dataKey = keys.Data(meta.Tenant, meta.BlockId);
+        var footerBytes = footer.For(groups);
+        var segments = new List<(long Offset, ReadOnlyMemory<byte> Bytes)>
+        {
+            (0, HeadMagic),
+            (index.DataLength - footerBytes.Length, footerBytes),
+        };
+        segments.AddRange(await ReadRangesAsync(dataKey, groups.SelectMany(g => deciding.Select(c => footer.Chunk(g, c))), cancellationToken));
+        await using var reader = await ParquetReader.CreateAsync(new SparseReadStream(index.DataLength, segments), cancellationToken: cancellationToken);
+
         // The best `limit` matches so far, and once there are that many, the start time of the oldest of them: an
         // older span cannot be in the answer, so it is not decoded. Without this floor a block of huge spans, one per
         // row group, would have every span decoded for a small limit.
         var matches = new List<StoredSpan>();
         ulong floor = 0;
-        foreach (var g in groups)
+        for (var position = 0; position < groups.Count; position++)
         {
+            var g = groups[position];
             if (index.RowGroups[g].MaxStartTimeUnixNano < floor)
             {
                 continue;
             }
 
-            using var group = reader.OpenRowGroupReader(g);
-            var columns = await V1Rows.ReadFilterColumnsAsync(group, cancellationToken);
-            var candidates = new List<int>();
-            for (var i = 0; i < columns.Count; i++)
-            {
-                if (Matches(columns, i, query, promoted))
-                {
-                    candidates.Add(i);
-                }
-            }
+            using var group = reader.OpenRowGroupReader(position);
+            var rows = V1Rows.Unread(group);
+            var candidates = await CandidatesAsync(group, rows, query, predicates, index.RowGroups[g].Inexact, promoted, cancellationToken);
 
             // Newest first within the group; ties are broken after decoding by the full comparer.
-            candidates.Sort((a, b) => ((ulong)columns.Start[b]).CompareTo((ulong)columns.Start[a]));
-            if (candidates.Count == 0 || (ulong)columns.Start[candidates[0]] < floor)
+            candidates.Sort((a, b) => ((ulong)rows.Start[b]).CompareTo((ulong)rows.Start[a]));
+            if (candidates.Count == 0 || (ulong)rows.Start[candidates[0]] < floor)
             {
                 continue;
             }
 
-            var rows = await V1Rows.ReadAllAsync(group, columns, cancellationToken);
+            var rest = Enumerable.Range(0, V1Schema.Schema.DataFields.Length)
+                .Select(c => footer.Chunk(g, V1Schema.Schema.DataFields[c].Name))
+                .Where(c => c is not null && Array.IndexOf(deciding, c.Column) < 0);
+            segments.AddRange(await ReadRangesAsync(dataKey, rest, cancellationToken));
+            rows = await V1Rows.ReadAllAsync(group, rows, cancellationToken);
             var taken = 0;
             ulong? cutoff = null;
             foreach (var i in candidates)
@@ -189,6 +208,115 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
         return matches;
     }
 
+    /// <summary>The column chunks, in as few ranged GETs as their layout allows, fetched concurrently.</summary>
+    private async Task<(long Offset, ReadOnlyMemory<byte> Bytes)[]> ReadRangesAsync(string dataKey, IEnumerable<ColumnChunk?> chunks, CancellationToken cancellationToken)
+    {
+        var ranges = ByteRanges.Coalesce(chunks.OfType<ColumnChunk>().Select(c => (c.Offset, c.Length)), CoalesceGapBytes);
+        return await Task.WhenAll(ranges.Select(async r =>
+            (r.Offset, (ReadOnlyMemory<byte>)await store.ReadRangeAsync(dataKey, r.Offset, checked((int)r.Length), cancellationToken))));
+    }
+
+    /// <summary>
+    /// The rows of a group that pass the time range and every column condition that applies to it, each column read
+    /// only while some row is left. String conditions run once per distinct value.
+    /// </summary>
+    private static async Task<List<int>> CandidatesAsync(
+        Parquet.ParquetRowGroupReader group, V1Rows rows, SpanQuery query, ColumnPredicate[] predicates, InexactColumns inexact,
+        (string Column, string Value)[] promoted, CancellationToken cancellationToken)
+    {
+        await rows.ReadFilterColumnAsync(group, V1Schema.StartTime, cancellationToken);
+        var candidates = new List<int>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var start = (ulong)rows.Start[i];
+            if (start >= query.StartUnixNano && start <= query.EndUnixNano)
+            {
+                candidates.Add(i);
+            }
+        }
+
+        foreach (var p in predicates)
+        {
+            if (candidates.Count == 0)
+            {
+                return candidates;
+            }
+
+            if (!Applies(p, inexact))
+            {
+                continue;
+            }
+
+            await rows.ReadFilterColumnAsync(group, V1Schema.ColumnOf(p.Column), cancellationToken);
+            if (ColumnPredicate.IsString(p.Column))
+            {
+                var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
+                candidates.RemoveAll(i =>
+                {
+                    var value = rows.Text(p.Column, i);
+                    if (!verdicts.TryGetValue(value, out var pass))
+                    {
+                        pass = p.Matches(value);
+                        verdicts[value] = pass;
+                    }
+
+                    return !pass;
+                });
+            }
+            else
+            {
+                candidates.RemoveAll(i => !p.Matches(rows.Number(p.Column, i)));
+            }
+        }
+
+        // Promoted attributes pre-filter; the encoded span is checked exactly afterwards.
+        foreach (var (column, value) in promoted)
+        {
+            if (candidates.Count == 0)
+            {
+                break;
+            }
+
+            await rows.ReadFilterColumnAsync(group, Array.Find(V1Schema.FilterColumns, f => f.Name == column)!, cancellationToken);
+            candidates.RemoveAll(i => !(column switch
+            {
+                "http_method" => rows.HttpMethod[i] == value,
+                "http_status_code" => rows.HttpStatusCode[i].ToString(CultureInfo.InvariantCulture) == value,
+                "http_route" => rows.HttpRoute[i] == value,
+                "db_system" => rows.DbSystem[i] == value,
+                _ => rows.ServiceName[i] == value,
+            }));
+        }
+
+        return candidates;
+    }
+
+    /// <summary>Whether a condition may drop rows of a group: one on an attribute only where its column is exact there.</summary>
+    private static bool Applies(ColumnPredicate predicate, InexactColumns inexact) =>
+        predicate.OnStoredValue || (inexact & V1Schema.InexactFlag(predicate.Column)) == 0;
+
+    /// <summary>False when a column's min/max statistics in the footer rule out a condition for the whole row group.</summary>
+    private static bool StatisticsAllow(ParquetFooter footer, int rowGroup, InexactColumns inexact, ColumnPredicate[] predicates)
+    {
+        foreach (var p in predicates)
+        {
+            if (!Applies(p, inexact) || footer.Chunk(rowGroup, V1Schema.ColumnOf(p.Column).Name) is not { Min: { } min, Max: { } max })
+            {
+                continue;
+            }
+
+            var allowed = ColumnPredicate.IsString(p.Column) ? p.MayMatch(min, max)
+                : min.Length == 8 ? p.MayMatch(BinaryPrimitives.ReadInt64LittleEndian(min), BinaryPrimitives.ReadInt64LittleEndian(max))
+                : min.Length != 4 || p.MayMatch(BinaryPrimitives.ReadInt32LittleEndian(min), BinaryPrimitives.ReadInt32LittleEndian(max));
+            if (!allowed)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public async IAsyncEnumerable<StoredSpan> ReadAllAsync(BlockMeta meta, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var rows in ReadRowGroupsAsync(meta, cancellationToken))
@@ -212,46 +340,5 @@ internal sealed class V1BlockReader(IObjectStore store, BlockKeys keys) : IBlock
             using var group = reader.OpenRowGroupReader(g);
             yield return await V1Rows.ReadAllAsync(group, null, cancellationToken);
         }
-    }
-
-    private static bool Matches(V1Rows r, int i, SpanQuery q, (string Column, string Value)[] promoted)
-    {
-        var start = (ulong)r.Start[i];
-        if (start < q.StartUnixNano || start > q.EndUnixNano)
-        {
-            return false;
-        }
-
-        if ((q.MinDurationNanos is { } min && r.Duration[i] < min) || (q.MaxDurationNanos is { } max && r.Duration[i] > max))
-        {
-            return false;
-        }
-
-        if ((q.Service is not null && !string.Equals(r.ServiceName[i], q.Service, StringComparison.Ordinal))
-            || (q.SpanName is not null && !string.Equals(r.Name[i], q.SpanName, StringComparison.Ordinal))
-            || (q.StatusCode is { } status && r.StatusCode[i] != status)
-            || (q.Kind is { } kind && r.Kind[i] != kind))
-        {
-            return false;
-        }
-
-        // Promoted attributes pre-filter; the encoded span is checked exactly afterwards.
-        foreach (var (column, value) in promoted)
-        {
-            var ok = column switch
-            {
-                "http_method" => r.HttpMethod[i] == value,
-                "http_status_code" => r.HttpStatusCode[i].ToString(CultureInfo.InvariantCulture) == value,
-                "http_route" => r.HttpRoute[i] == value,
-                "db_system" => r.DbSystem[i] == value,
-                _ => r.ServiceName[i] == value,
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -4,8 +4,8 @@ namespace OtelStorage.Storage.Blocks.V1;
 internal static class V1IndexBuilder
 {
     /// <summary>
-    /// The bloom filter of the rows' trace IDs, and each row group's byte range, trace-ID bounds and start-time
-    /// bounds. The byte ranges come from the written footer, parsed by <see cref="ParquetFooter"/>, rather than from
+    /// The bloom filter of the rows' trace IDs, and each row group's byte range, trace-ID bounds, start-time
+    /// bounds and inexact promoted columns. The byte ranges come from the written footer, parsed by <see cref="ParquetFooter"/>, rather than from
     /// opening the file again with Parquet.Net's reader (docs/PERFORMANCE.md, "Where the CPU goes").
     /// </summary>
     /// <param name="data">The data object, as the Parquet writer finished it.</param>
@@ -35,10 +35,12 @@ internal static class V1IndexBuilder
             var (first, length) = footer.ByteRange(g);
             var (rowStart, count) = ranges[g];
             ulong minStart = ulong.MaxValue, maxStart = 0;
+            var inexact = InexactColumns.None;
             for (var i = rowStart; i < rowStart + count; i++)
             {
                 minStart = Math.Min(minStart, sortedRows[i].Start);
                 maxStart = Math.Max(maxStart, sortedRows[i].Start);
+                inexact |= sortedRows[i].Inexact;
             }
 
             groups.Add(new RowGroupRange(
@@ -48,7 +50,8 @@ internal static class V1IndexBuilder
                 V1Rows.TraceKey(arena.Span(sortedRows[rowStart].TraceId)),
                 V1Rows.TraceKey(arena.Span(sortedRows[rowStart + count - 1].TraceId)),
                 minStart,
-                maxStart));
+                maxStart,
+                inexact));
         }
 
         return new V1BlockIndex

@@ -20,4 +20,5 @@ internal struct V1Row
     public int HttpStatusCode;
     public int Resource;
     public int Scope;
+    public InexactColumns Inexact;
 }

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using OtelStorage.Otlp.Wire;
 using OtelStorage.Storage.Blocks.Metadata;
 
 namespace OtelStorage.Storage.Blocks.V1;
@@ -10,6 +11,7 @@ namespace OtelStorage.Storage.Blocks.V1;
 /// </summary>
 internal sealed class V1RowCopier(SpanArena arena, BlockStrings strings, V1Envelopes envelopes)
 {
+    private readonly V1AttributePromoter _promoter = new(strings);
     private (byte[]? Key, int Id) _lastResource;
     private (byte[]? Key, int Id) _lastScope;
 
@@ -33,26 +35,52 @@ internal sealed class V1RowCopier(SpanArena arena, BlockStrings strings, V1Envel
         return bytes;
     }
 
-    private V1Row CopyRow(V1Rows rows, int i) => new()
+    private V1Row CopyRow(V1Rows rows, int i)
     {
-        TraceId = arena.Append(rows.TraceId[i]),
-        SpanId = arena.Append(rows.SpanId[i]),
-        ParentSpanId = arena.Append(rows.ParentSpanId[i]),
-        Rest = arena.Append(rows.SpanRest[i]),
-        Start = unchecked((ulong)rows.Start[i]),
-        Duration = rows.Duration[i],
-        Name = strings.Id(rows.Name[i]),
-        TraceState = strings.Id(rows.TraceState[i]),
-        HttpMethod = strings.Id(rows.HttpMethod[i]),
-        HttpRoute = strings.Id(rows.HttpRoute[i]),
-        DbSystem = strings.Id(rows.DbSystem[i]),
-        Kind = rows.Kind[i],
-        StatusCode = rows.StatusCode[i],
-        Flags = rows.Flags[i],
-        HttpStatusCode = rows.HttpStatusCode[i],
-        Resource = ResourceId(rows.Resource[i], rows.ServiceName[i]),
-        Scope = ScopeId(rows.Scope[i]),
-    };
+        var resource = ResourceId(rows.Resource[i], rows.ServiceName[i]);
+        return new()
+        {
+            TraceId = arena.Append(rows.TraceId[i]),
+            SpanId = arena.Append(rows.SpanId[i]),
+            ParentSpanId = arena.Append(rows.ParentSpanId[i]),
+            Rest = arena.Append(rows.SpanRest[i]),
+            Start = unchecked((ulong)rows.Start[i]),
+            Duration = rows.Duration[i],
+            Name = strings.Id(rows.Name[i]),
+            TraceState = strings.Id(rows.TraceState[i]),
+            HttpMethod = strings.Id(rows.HttpMethod[i]),
+            HttpRoute = strings.Id(rows.HttpRoute[i]),
+            DbSystem = strings.Id(rows.DbSystem[i]),
+            Kind = rows.Kind[i],
+            StatusCode = rows.StatusCode[i],
+            Flags = rows.Flags[i],
+            HttpStatusCode = rows.HttpStatusCode[i],
+            Resource = resource,
+            Scope = ScopeId(rows.Scope[i]),
+            Inexact = InexactAttributes(rows.SpanRest[i]) | (envelopes.InexactServices.Contains(resource) ? InexactColumns.Service : 0),
+        };
+    }
+
+    // The flags are not stored per row, so they are found again from the span's attributes, read as the wire scanner reads them.
+    private InexactColumns InexactAttributes(ReadOnlySpan<byte> spanRest)
+    {
+        var row = default(V1Row);
+        var ranks = new V1AttributePromoter.Ranks();
+        var wire = new ProtoWire(spanRest);
+        while (wire.TryReadTag(out var field, out var wireType))
+        {
+            if (field == OpenTelemetry.Proto.Trace.V1.Span.AttributesFieldNumber && wireType == ProtoWire.Len)
+            {
+                _promoter.Promote(wire.ReadLengthDelimited(), ref row, ref ranks);
+            }
+            else
+            {
+                wire.SkipField(field, wireType);
+            }
+        }
+
+        return ranks.Inexact;
+    }
 
     // Rows of a row group share the byte arrays of its dictionary-encoded columns, so the last key is checked by reference first.
     private int ResourceId(byte[] envelope, string? service)
@@ -66,7 +94,7 @@ internal sealed class V1RowCopier(SpanArena arena, BlockStrings strings, V1Envel
         {
             id = envelopes.Resources.Count;
             envelopes.Resources.Add(arena.Append(envelope));
-            envelopes.ResourceServices.Add(strings.Id(service));
+            envelopes.AddResourceService(id, strings.Id(service), OpenTelemetry.Proto.Trace.V1.ResourceSpans.Parser.ParseFrom(envelope).Resource?.Attributes);
             envelopes.ResourceIds[envelope] = id;
         }
 

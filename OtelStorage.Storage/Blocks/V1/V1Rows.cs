@@ -49,32 +49,88 @@ internal sealed class V1Rows
 
     public byte[][] SpanRest { get; private set; } = [];
 
-    /// <summary>Reads the columns search filters on.</summary>
-    public static async Task<V1Rows> ReadFilterColumnsAsync(ParquetRowGroupReader group, CancellationToken cancellationToken)
+    /// <summary>No column read yet, for the row group <paramref name="group"/>: columns are then read one by one as a search needs them.</summary>
+    public static V1Rows Unread(ParquetRowGroupReader group) => new() { Count = checked((int)group.RowCount) };
+
+    /// <summary>Reads the columns search filters on that are not read yet.</summary>
+    public async Task ReadFilterColumnsAsync(ParquetRowGroupReader group, CancellationToken cancellationToken)
     {
-        var n = checked((int)group.RowCount);
-        var rows = new V1Rows { Count = n };
-        rows.Start = await ReadAsync<long>(group, V1Schema.StartTime, n, cancellationToken);
-        rows.Duration = await ReadAsync<long>(group, V1Schema.Duration, n, cancellationToken);
-        rows.ServiceName = await ReadStringsAsync(group, V1Schema.ServiceName, n, cancellationToken);
-        rows.Name = await ReadStringsAsync(group, V1Schema.Name, n, cancellationToken);
-        rows.Kind = await ReadAsync<int>(group, V1Schema.Kind, n, cancellationToken);
-        rows.StatusCode = await ReadAsync<int>(group, V1Schema.StatusCode, n, cancellationToken);
-        rows.HttpMethod = await ReadStringsAsync(group, V1Schema.HttpMethod, n, cancellationToken);
-        rows.HttpStatusCode = await ReadAsync<int>(group, V1Schema.HttpStatusCode, n, cancellationToken);
-        rows.HttpRoute = await ReadStringsAsync(group, V1Schema.HttpRoute, n, cancellationToken);
-        rows.DbSystem = await ReadStringsAsync(group, V1Schema.DbSystem, n, cancellationToken);
-        return rows;
+        foreach (var field in V1Schema.FilterColumns)
+        {
+            await ReadFilterColumnAsync(group, field, cancellationToken);
+        }
     }
+
+    /// <summary>Reads filter column <paramref name="field"/> unless it is read already.</summary>
+    public async Task ReadFilterColumnAsync(ParquetRowGroupReader group, Parquet.Schema.DataField field, CancellationToken cancellationToken)
+    {
+        var n = Count;
+        switch (field.Name)
+        {
+            case "start_time_unix_nano" when Start.Length != n:
+                Start = await ReadAsync<long>(group, V1Schema.StartTime, n, cancellationToken);
+                break;
+            case "duration_nano" when Duration.Length != n:
+                Duration = await ReadAsync<long>(group, V1Schema.Duration, n, cancellationToken);
+                break;
+            case "service_name" when ServiceName.Length != n:
+                ServiceName = await ReadStringsAsync(group, V1Schema.ServiceName, n, cancellationToken);
+                break;
+            case "name" when Name.Length != n:
+                Name = await ReadStringsAsync(group, V1Schema.Name, n, cancellationToken);
+                break;
+            case "kind" when Kind.Length != n:
+                Kind = await ReadAsync<int>(group, V1Schema.Kind, n, cancellationToken);
+                break;
+            case "status_code" when StatusCode.Length != n:
+                StatusCode = await ReadAsync<int>(group, V1Schema.StatusCode, n, cancellationToken);
+                break;
+            case "http_method" when HttpMethod.Length != n:
+                HttpMethod = await ReadStringsAsync(group, V1Schema.HttpMethod, n, cancellationToken);
+                break;
+            case "http_status_code" when HttpStatusCode.Length != n:
+                HttpStatusCode = await ReadAsync<int>(group, V1Schema.HttpStatusCode, n, cancellationToken);
+                break;
+            case "http_route" when HttpRoute.Length != n:
+                HttpRoute = await ReadStringsAsync(group, V1Schema.HttpRoute, n, cancellationToken);
+                break;
+            case "db_system" when DbSystem.Length != n:
+                DbSystem = await ReadStringsAsync(group, V1Schema.DbSystem, n, cancellationToken);
+                break;
+        }
+    }
+
+    /// <summary>Row <paramref name="i"/>'s value in a string column, which must be read.</summary>
+    public string Text(SpanColumn column, int i) => column switch
+    {
+        SpanColumn.Service => ServiceName[i],
+        SpanColumn.Name => Name[i],
+        SpanColumn.HttpMethod => HttpMethod[i],
+        SpanColumn.HttpRoute => HttpRoute[i],
+        SpanColumn.DbSystem => DbSystem[i],
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column, "is not a string column"),
+    };
+
+    /// <summary>Row <paramref name="i"/>'s value in an integer column, which must be read.</summary>
+    public long Number(SpanColumn column, int i) => column switch
+    {
+        SpanColumn.Kind => Kind[i],
+        SpanColumn.Status => StatusCode[i],
+        SpanColumn.Duration => Duration[i],
+        SpanColumn.Start => Start[i],
+        SpanColumn.HttpStatusCode => HttpStatusCode[i],
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column, "is not an integer column"),
+    };
 
     /// <summary>Reads the trace ID column alone, for lookups.</summary>
     public static async Task<byte[][]> ReadTraceIdsAsync(ParquetRowGroupReader group, CancellationToken cancellationToken) =>
         await ReadBytesAsync(group, V1Schema.TraceId, checked((int)group.RowCount), cancellationToken);
 
-    /// <summary>Reads every column needed to rebuild spans (after the filter columns, or alone).</summary>
+    /// <summary>Reads every column needed to rebuild spans (after some filter columns, or alone).</summary>
     public static async Task<V1Rows> ReadAllAsync(ParquetRowGroupReader group, V1Rows? filterColumns, CancellationToken cancellationToken)
     {
-        var rows = filterColumns ?? await ReadFilterColumnsAsync(group, cancellationToken);
+        var rows = filterColumns ?? Unread(group);
+        await rows.ReadFilterColumnsAsync(group, cancellationToken);
         var n = rows.Count;
         rows.TraceId = await ReadBytesAsync(group, V1Schema.TraceId, n, cancellationToken);
         rows.SpanId = await ReadBytesAsync(group, V1Schema.SpanId, n, cancellationToken);

@@ -32,6 +32,37 @@ internal static class V1Schema
         TraceId, SpanId, ParentSpanId, StartTime, Duration, ServiceName, Name, Kind, StatusCode, TraceState, Flags,
         HttpMethod, HttpStatusCode, HttpRoute, DbSystem, Resource, Scope, SpanRest);
 
+    /// <summary>The columns search filters on, read before a row's other columns.</summary>
+    public static readonly DataField[] FilterColumns =
+        [StartTime, Duration, ServiceName, Name, Kind, StatusCode, HttpMethod, HttpStatusCode, HttpRoute, DbSystem];
+
+    /// <summary>The column that holds <paramref name="column"/>.</summary>
+    public static DataField ColumnOf(SpanColumn column) => column switch
+    {
+        SpanColumn.Service => ServiceName,
+        SpanColumn.Name => Name,
+        SpanColumn.Kind => Kind,
+        SpanColumn.Status => StatusCode,
+        SpanColumn.Duration => Duration,
+        SpanColumn.Start => StartTime,
+        SpanColumn.HttpMethod => HttpMethod,
+        SpanColumn.HttpStatusCode => HttpStatusCode,
+        SpanColumn.HttpRoute => HttpRoute,
+        SpanColumn.DbSystem => DbSystem,
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column, "is not a span column"),
+    };
+
+    /// <summary>The flag that says, for a row group, that <paramref name="column"/> may not hold its attribute's value; none for the intrinsic columns.</summary>
+    public static InexactColumns InexactFlag(SpanColumn column) => column switch
+    {
+        SpanColumn.Service => InexactColumns.Service,
+        SpanColumn.HttpMethod => InexactColumns.HttpMethod,
+        SpanColumn.HttpStatusCode => InexactColumns.HttpStatusCode,
+        SpanColumn.HttpRoute => InexactColumns.HttpRoute,
+        SpanColumn.DbSystem => InexactColumns.DbSystem,
+        _ => InexactColumns.None,
+    };
+
     /// <summary>Span attributes copied into promoted columns: the stable semantic-convention key first, then the older one.</summary>
     public static readonly (string Column, string[] Keys)[] PromotedAttributes =
     [

@@ -77,7 +77,7 @@ internal sealed class V1WireScanner
             var parsed = ResourceSpans.Parser.ParseFrom(key);
             resourceId = _envelopes.Resources.Count;
             _envelopes.Resources.Add(_arena.Append(key));
-            _envelopes.ResourceServices.Add(_strings.Id(ServiceNameOf(parsed.Resource?.Attributes)));
+            _envelopes.AddResourceService(resourceId, _strings.Id(ServiceNameOf(parsed.Resource?.Attributes)), parsed.Resource?.Attributes);
             _envelopes.ResourceIds[key] = resourceId;
         }
 
@@ -208,6 +208,7 @@ internal sealed class V1WireScanner
         // Stored as end minus start with wrap-around, so any (start, end) pair, even end < start, comes back exactly.
         row.Duration = unchecked((long)(end - row.Start));
         row.Rest = _arena.Append(_rest.WrittenSpan);
+        row.Inexact = ranks.Inexact | (_envelopes.InexactServices.Contains(resourceId) ? InexactColumns.Service : 0);
         return row;
     }
 

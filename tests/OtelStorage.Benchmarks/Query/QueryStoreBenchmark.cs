@@ -18,11 +18,15 @@ using Query.Api.Tenancy;
 namespace OtelStorage.Benchmarks.Query;
 
 /// <summary>
-/// Query.Api end to end over a large store: s3rver on loopback, a store of N blocks written by the real v1 writer
-/// (realistic traffic spread over the last 24 hours), and Query.Api itself (Kestrel on a free port) answering
-/// HTTP requests. Measures trace-by-ID latency and data-object reads per lookup, a one-service search over the
-/// last hour, and searches that match nothing over the whole store.
-/// Run: dotnet run -c Release --project tests/OtelStorage.Benchmarks -- query-store [--blocks 1000] [--spans-per-block 1000] [--lookups 1000] [--bloom-fpr 0.00005] [--row-group-spans 10000] (defaults: the writer's)
+/// Query.Api end to end over a large store: s3rver on loopback (or a folder, with <c>--store-dir</c>), a store of N
+/// blocks written by the real v1 writer (realistic traffic spread over the 24 hours before the build), and Query.Api
+/// itself (Kestrel on a free port) answering HTTP requests. Measures trace-by-ID latency and data-object reads per
+/// lookup, searches over the last hour and over the whole store, the TraceQL searches and tag values, and the
+/// process's peak RSS while measuring.
+/// Run: dotnet run -c Release --project tests/OtelStorage.Benchmarks -- query-store [--blocks 1000] [--spans-per-block 1000] [--lookups 1000] [--bloom-fpr 0.00005] [--row-group-spans 10000] [--store-dir DIR [--reuse]] (defaults: the writer's)
+/// With <c>--store-dir</c> the store is built on the filesystem backend in DIR; <c>--reuse</c> measures the store an
+/// earlier run built there (its build time and sampled trace IDs are kept in DIR/query-store-benchmark.txt), so a large
+/// store is built once and measured many times.
 /// </summary>
 public static class QueryStoreBenchmark
 {
@@ -35,15 +39,45 @@ public static class QueryStoreBenchmark
         var lookups = Arg(args, "--lookups", 1000);
         var rowGroupSpans = Arg(args, "--row-group-spans", new BlockBuildOptions().RowGroupSpans);
         var fpr = double.Parse(ArgText(args, "--bloom-fpr", new BlockBuildOptions().BloomFalsePositiveRate.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var storeDir = ArgText(args, "--store-dir", "");
+        var build = new BlockBuildOptions { BloomFalsePositiveRate = fpr, RowGroupSpans = rowGroupSpans };
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
+
+        if (storeDir.Length > 0)
+        {
+            var folder = Path.GetFullPath(storeDir);
+            var store = new Dictionary<string, string?> { ["Storage:Kind"] = "filesystem", ["Storage:Path"] = folder };
+            var manifest = Path.Combine(folder, "query-store-benchmark.txt");
+            DateTimeOffset now;
+            List<byte[]> traceIds;
+            if (args.Contains("--reuse") && File.Exists(manifest))
+            {
+                var lines = await File.ReadAllLinesAsync(manifest);
+                now = DateTimeOffset.Parse(lines[0], CultureInfo.InvariantCulture);
+                blocks = int.Parse(lines[1], CultureInfo.InvariantCulture);
+                traceIds = [.. lines.Skip(2).Select(Convert.FromHexString)];
+                Console.WriteLine($"store: reusing {blocks} blocks in {folder}, built {now:O}, {DirectoryBytes(folder) / 1024.0 / 1024.0:F0} MiB on disk");
+            }
+            else
+            {
+                now = DateTimeOffset.UtcNow;
+                traceIds = await WriteStoreAsync(store, blocks, spansPerBlock, build, now);
+                await File.WriteAllLinesAsync(manifest, [now.ToString("O", CultureInfo.InvariantCulture), blocks.ToString(CultureInfo.InvariantCulture), .. traceIds.Select(Convert.ToHexStringLower)]);
+                Console.WriteLine($"store: {DirectoryBytes(folder) / 1024.0 / 1024.0:F0} MiB on disk in {folder}");
+            }
+
+            await MeasureAsync(store, traceIds, lookups, blocks, fpr, now);
+            return;
+        }
 
         var s3 = new S3rverServer();
         await s3.InitializeAsync();
         try
         {
+            var store = new Dictionary<string, string?> { ["ConnectionStrings:objectstore"] = s3.ConnectionString };
             var now = DateTimeOffset.UtcNow;
-            var traceIds = await WriteStoreAsync(s3, blocks, spansPerBlock, new BlockBuildOptions { BloomFalsePositiveRate = fpr, RowGroupSpans = rowGroupSpans }, now);
-            await MeasureAsync(s3, traceIds, lookups, blocks, spansPerBlock, fpr, now);
+            var traceIds = await WriteStoreAsync(store, blocks, spansPerBlock, build, now);
+            await MeasureAsync(store, traceIds, lookups, blocks, fpr, now);
         }
         finally
         {
@@ -51,11 +85,23 @@ public static class QueryStoreBenchmark
         }
     }
 
-    private static async Task<List<byte[]>> WriteStoreAsync(S3rverServer s3, int blocks, int spansPerBlock, BlockBuildOptions build, DateTimeOffset now)
+    private static long DirectoryBytes(string folder) =>
+        new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    /// <summary>The object store that <paramref name="store"/> (Query.Api configuration keys) names.</summary>
+    private static (IObjectStore Objects, IOptions<ObjectStoreOptions> Options) OpenStore(Dictionary<string, string?> store)
     {
         var options = Options.Create(new ObjectStoreOptions());
-        options.Value.ApplyConnectionString(s3.ConnectionString);
-        var store = new BlockStore(new S3ObjectStore(options), options);
+        options.Value.Kind = store.GetValueOrDefault("Storage:Kind") ?? "s3";
+        options.Value.Path = store.GetValueOrDefault("Storage:Path") ?? options.Value.Path;
+        options.Value.ApplyConnectionString(store.GetValueOrDefault("ConnectionStrings:objectstore"));
+        return (options.Value.Kind == "filesystem" ? new FileSystemObjectStore(options) : new S3ObjectStore(options), options);
+    }
+
+    private static async Task<List<byte[]>> WriteStoreAsync(Dictionary<string, string?> storeConfig, int blocks, int spansPerBlock, BlockBuildOptions build, DateTimeOffset now)
+    {
+        var (objects, options) = OpenStore(storeConfig);
+        var store = new BlockStore(objects, options);
         var sampled = new List<byte[]>();
         var stopwatch = Stopwatch.StartNew();
         long spans = 0;
@@ -90,11 +136,13 @@ public static class QueryStoreBenchmark
         return sampled;
     }
 
-    private static async Task MeasureAsync(S3rverServer s3, List<byte[]> traceIds, int lookups, int blocks, int spansPerBlock, double fpr, DateTimeOffset now)
+    private static async Task MeasureAsync(Dictionary<string, string?> store, List<byte[]> traceIds, int lookups, int blocks, double fpr, DateTimeOffset now)
     {
-        await MeasureColdStartWithTheTenantIndexAsync(s3, now);
+        await MeasureColdStartWithTheTenantIndexAsync(store, now);
+        // The peak RSS reported at the end is that of the measurements, not of building the store.
+        ResetPeakRss();
         var port = FreePort.Next();
-        await using var app = await StartQueryApiAsync(s3, port);
+        await using var app = await StartQueryApiAsync(store, port);
         using var reads = new ReadCounter();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         http.DefaultRequestHeaders.Add("X-Scope-OrgID", Tenant);
@@ -147,9 +195,39 @@ public static class QueryStoreBenchmark
         await TimeAsync(http, reads, "no match, unknown service, whole store", $"/spans?service=no-such-service&start={dayAgo}&end={nowText}");
         await TimeAsync(http, reads, "no match, minDuration 1h, whole store (statistics prune)", $"/spans?service=frontend&minDuration=1h&start={dayAgo}&end={nowText}");
         await TimeAsync(http, reads, "no match, unknown tag value, whole store (every block scanned)", $"/spans?tag=http.route:/no-such-route&start={dayAgo}&end={nowText}", repeat: 3);
+
+        // The TraceQL targets, through Tempo's API (start and end in unix seconds). The realistic workload
+        // answers every HTTP request with 200, so the status-code search matches nothing in the hour.
+        var (hourS, dayS, nowS) = (now.AddHours(-1).ToUnixTimeSeconds(), now.AddHours(-25).ToUnixTimeSeconds(), now.ToUnixTimeSeconds() + 1);
+        await TimeAsync(http, reads, "TraceQL { span.http.route = \"/nope\" }, whole store", Search("{ span.http.route = \"/nope\" }", dayS, nowS), repeat: 5);
+        await TimeAsync(http, reads, "TraceQL { resource.service.name = \"frontend\" && span.http.response.status_code >= 500 }, last hour, limit 20",
+            Search("{ resource.service.name = \"frontend\" && span.http.response.status_code >= 500 }", hourS, nowS));
+        await TimeAsync(http, reads, "TraceQL { resource.service.name = \"frontend\" && span.http.request.method = \"GET\" }, last hour, limit 20",
+            Search("{ resource.service.name = \"frontend\" && span.http.request.method = \"GET\" }", hourS, nowS));
+        await TimeAsync(http, reads, "TraceQL { name = \"GET /api/cart\" } >> { status = error }, whole store, limit 20", Search("{ name = \"GET /api/cart\" } >> { status = error }", dayS, nowS), repeat: 5);
+        await TimeAsync(http, reads, "tag values span.http.route, last hour (/api/v2/search/tag/.../values)",
+            $"/api/v2/search/tag/span.http.route/values?start={hourS}&end={nowS}");
+        Console.WriteLine($"peak RSS while measuring: {PeakRssBytes() / 1024.0 / 1024.0:F0} MiB");
         await app.StopAsync();
-        _ = spansPerBlock;
     }
+
+    private static string Search(string traceQl, long start, long end) =>
+        FormattableString.Invariant($"/api/search?q={Uri.EscapeDataString(traceQl)}&limit=20&start={start}&end={end}");
+
+    // Linux: writing 5 to clear_refs resets the peak resident set size (VmHWM) to the current one.
+    private static void ResetPeakRss()
+    {
+        if (File.Exists("/proc/self/clear_refs"))
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+    }
+
+    private static long PeakRssBytes() =>
+        File.Exists("/proc/self/status")
+            ? File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+                .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).FirstOrDefault()
+            : Environment.WorkingSet;
 
     private static async Task TimeAsync(HttpClient http, ReadCounter reads, string name, string url, int repeat = 20)
     {
@@ -176,7 +254,7 @@ public static class QueryStoreBenchmark
             bytes += reads.Bytes - before.Bytes;
         }
 
-        Console.WriteLine($"{name}: p50 {P(latencies, 0.5):F1} ms, max {latencies.Max():F1} ms, data reads {dataReads / (double)repeat:F1}, "
+        Console.WriteLine($"{name}: p50 {P(latencies, 0.5):F1} ms, p99 {P(latencies, 0.99):F1} ms, max {latencies.Max():F1} ms, data reads {dataReads / (double)repeat:F1}, "
                           + $"{bytes / (double)repeat / 1024 / 1024:F2} MiB read per request, result ids in body {count}");
     }
 
@@ -190,11 +268,10 @@ public static class QueryStoreBenchmark
     /// The cold start of a Query.Api whose tenant has the tenant index compaction's plan writes: written here as a plan
     /// would, timed on a Query.Api of its own, then deleted so the measurements after it start without one.
     /// </summary>
-    private static async Task MeasureColdStartWithTheTenantIndexAsync(S3rverServer s3, DateTimeOffset now)
+    private static async Task MeasureColdStartWithTheTenantIndexAsync(Dictionary<string, string?> storeConfig, DateTimeOffset now)
     {
-        var options = Options.Create(new ObjectStoreOptions());
-        options.Value.ApplyConnectionString(s3.ConnectionString);
-        using var objects = new S3ObjectStore(options);
+        var (objects, options) = OpenStore(storeConfig);
+        using var disposable = objects as IDisposable;
         var store = new BlockStore(objects, options);
         var plan = Stopwatch.StartNew();
         var metas = await store.ReadAllMetasAsync(Tenant, 16, CancellationToken.None);
@@ -209,7 +286,7 @@ public static class QueryStoreBenchmark
         Console.WriteLine($"its parts: listing {listed} blocks {listing.TotalMilliseconds:F0} ms, reading and parsing the index of {indexed} blocks {parts.Elapsed.TotalMilliseconds:F0} ms");
 
         var port = FreePort.Next();
-        await using (var app = await StartQueryApiAsync(s3, port))
+        await using (var app = await StartQueryApiAsync(storeConfig, port))
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             http.DefaultRequestHeaders.Add("X-Scope-OrgID", Tenant);
@@ -222,12 +299,12 @@ public static class QueryStoreBenchmark
         await store.DeleteTenantIndexAsync(Tenant, CancellationToken.None);
     }
 
-    private static async Task<WebApplication> StartQueryApiAsync(S3rverServer s3, int port)
+    private static async Task<WebApplication> StartQueryApiAsync(Dictionary<string, string?> store, int port)
     {
         var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(store);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:objectstore"] = s3.ConnectionString,
             ["Query:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         });
