@@ -43,11 +43,17 @@ public sealed record SpanQuery
     /// <summary>At most this many spans per block, the newest ones. The caller merges blocks and applies its own limit.</summary>
     public int Limit { get; init; } = 100;
 
-    /// <summary>True when the block's time bounds and service list allow a match.</summary>
+    /// <summary>True when the block's time bounds, service list and attribute summaries allow a match.</summary>
     public bool MayMatch(BlockMeta meta) =>
         meta.Overlaps(StartUnixNano, EndUnixNano)
+        && AttributesMayMatch(meta.Attributes)
         && (Service is null || meta.Services.BinarySearch(Service, StringComparer.Ordinal) >= 0)
         && (SpanName is null || (Service is null
             ? meta.Operations.Values.Any(ops => ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0)
             : meta.Operations.TryGetValue(Service, out var ops) && ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0));
+
+    // Attributes match on the span, then the resource (V1Rows.AttributesMatch); blocks without summaries may hold anything.
+    private bool AttributesMayMatch(Metadata.AttributeSummaries? summaries) =>
+        summaries is null
+        || Attributes.All(a => summaries.MayContain(Metadata.AttributeScope.Span, a.Key, a.Value) || summaries.MayContain(Metadata.AttributeScope.Resource, a.Key, a.Value));
 }
