@@ -23,6 +23,13 @@ public sealed class AttributeSummaryBuilder
     private readonly Dictionary<byte[], KeyState>.AlternateLookup<ReadOnlySpan<byte>>[] _lookups = new Dictionary<byte[], KeyState>.AlternateLookup<ReadOnlySpan<byte>>[6];
     private readonly bool[] _truncated = new bool[6];
 
+    // Most attributes repeat exactly (same key, same value) across a block's spans, so each scope remembers encoded
+    // KeyValues already summarized and skips them before any parsing or hashing of their value.
+    private const int MaxRememberedPairs = 16_384;
+    private const int MaxRememberedPairBytes = 256;
+    private readonly HashSet<byte[]>[] _pairs = new HashSet<byte[]>[6];
+    private readonly HashSet<byte[]>.AlternateLookup<ReadOnlySpan<byte>>[] _pairLookups = new HashSet<byte[]>.AlternateLookup<ReadOnlySpan<byte>>[6];
+
     public AttributeSummaryBuilder(AttributeSummaryLimits limits)
     {
         _limits = limits;
@@ -30,12 +37,30 @@ public sealed class AttributeSummaryBuilder
         {
             _keys[i] = new Dictionary<byte[], KeyState>(KeyComparer.Instance);
             _lookups[i] = _keys[i].GetAlternateLookup<ReadOnlySpan<byte>>();
+            _pairs[i] = new HashSet<byte[]>(KeyComparer.Instance);
+            _pairLookups[i] = _pairs[i].GetAlternateLookup<ReadOnlySpan<byte>>();
         }
     }
 
     /// <summary>Adds one encoded OTLP <c>KeyValue</c> of <paramref name="scope"/>.</summary>
     /// <exception cref="InvalidDataException">The bytes are not protobuf.</exception>
     public void AddKeyValue(AttributeScope scope, ReadOnlySpan<byte> keyValue)
+    {
+        var pairs = _pairLookups[(int)scope];
+        if (pairs.Contains(keyValue))
+        {
+            return;
+        }
+
+        // Pairs of keys past their value bound are cheap to summarize again and would only fill the set.
+        if (Summarize(scope, keyValue) && keyValue.Length <= MaxRememberedPairBytes && _pairs[(int)scope].Count < MaxRememberedPairs)
+        {
+            pairs.Add(keyValue);
+        }
+    }
+
+    /// <summary>Summarizes one KeyValue; false when its key keeps no more values (too many, or not kept at all).</summary>
+    private bool Summarize(AttributeScope scope, ReadOnlySpan<byte> keyValue)
     {
         ReadOnlySpan<byte> key = default, value = default;
         var values = 0;
@@ -59,7 +84,7 @@ public sealed class AttributeSummaryBuilder
 
         if (Key(scope, key) is not { } state || state.Seen is null)
         {
-            return;
+            return false;
         }
 
         if (values > 1)
@@ -71,10 +96,11 @@ public sealed class AttributeSummaryBuilder
                 Add(state, TypeOf(merged.ValueCase), Encoding.UTF8.GetBytes(text));
             }
 
-            return;
+            return state.Seen is not null;
         }
 
         AddAnyValue(state, value);
+        return state.Seen is not null;
     }
 
     /// <summary>Adds a value given as UTF-8 text, such as an intrinsic's.</summary>
