@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
-using System.Text.Json.Serialization;
 
 namespace OtelStorage.Storage.Blocks.Metadata;
 
@@ -154,21 +153,18 @@ public sealed class KeySummary
         return _bloom.MayContain(HashKey(Encoding.UTF8.GetBytes(value), key));
     }
 
-    /// <summary>The 16 bytes a value's UTF-8 text enters the bloom filter as.</summary>
+    /// <summary>The 16 bytes a value's UTF-8 text enters the bloom filter as (<see cref="AttributeSummaryBuilder"/> writes the same).</summary>
     internal static ReadOnlySpan<byte> HashKey(ReadOnlySpan<byte> utf8, Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt128LittleEndian(destination, XxHash128.HashToUInt128(utf8));
         return destination;
     }
-
-    [JsonIgnore]
-    internal int ListedCount => Values.Values.Sum(v => v.Count);
 }
 
 /// <summary>
 /// Bounds of a block's <see cref="AttributeSummaries"/>, so that meta.json stays small whatever the spans hold
-/// (hostile cardinality, huge keys or values). With the defaults a block's summaries hold at most about 640 KiB:
-/// 6 scopes × 128 keys × 128 bytes of keys, 256 KiB of listed values and 256 KiB of bloom filters.
+/// (hostile cardinality, huge keys or values). With the defaults a block's summaries hold at most about 350 KiB:
+/// 6 scopes × 128 keys × 128 bytes of keys, 128 KiB of listed values and 64 KiB of bloom filters (85 KiB in base64).
 /// </summary>
 public sealed record AttributeSummaryLimits
 {
@@ -190,14 +186,14 @@ public sealed record AttributeSummaryLimits
     public int MaxListedBytesPerKey { get; init; } = 2048;
 
     /// <summary>UTF-8 bytes of listed values per block, across keys.</summary>
-    public int MaxListedBytesPerBlock { get; init; } = 256 * 1024;
+    public int MaxListedBytesPerBlock { get; init; } = 128 * 1024;
 
     /// <summary>Distinct values a key's bloom filter is built for; a key with more keeps no sketch.</summary>
-    public int MaxSketchedValues { get; init; } = 2048;
+    public int MaxSketchedValues { get; init; } = 1024;
 
     /// <summary>Bloom filter false-positive rate: the share of blocks without a value that a search still reads.</summary>
     public double BloomFalsePositiveRate { get; init; } = 0.01;
 
     /// <summary>Serialized bloom bytes per block, across keys; keys past it keep no sketch.</summary>
-    public int MaxBloomBytesPerBlock { get; init; } = 192 * 1024;
+    public int MaxBloomBytesPerBlock { get; init; } = 64 * 1024;
 }
