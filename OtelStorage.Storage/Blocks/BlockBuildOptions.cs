@@ -40,4 +40,7 @@ public sealed record BlockBuildOptions
     /// once at that size rather than grown by doubling, which left every smaller size behind in the array pool.
     /// </summary>
     public int ExpectedSpans { get; init; }
+
+    /// <summary>Bounds of the attribute key and value summaries kept in meta.json (<see cref="BlockMeta.Attributes"/>).</summary>
+    public Metadata.AttributeSummaryLimits AttributeSummaries { get; init; } = Metadata.AttributeSummaryLimits.Default;
 }

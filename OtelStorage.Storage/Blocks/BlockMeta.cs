@@ -64,6 +64,13 @@ public sealed class BlockMeta
     public List<OperationStatistics> OperationStatistics { get; set; } = [];
 
     /// <summary>
+    /// The attribute keys per scope and bounded summaries of their values (<see cref="AttributeSummaries"/>), for tag
+    /// autocompletion and for skipping blocks that cannot hold a wanted value. Null in blocks written before the field
+    /// existed: such a block may contain anything.
+    /// </summary>
+    public AttributeSummaries? Attributes { get; set; }
+
+    /// <summary>
     /// For compaction: the IDs of the blocks this block replaces. Readers that see a committed block listing a
     /// source here ignore that source, so a query during compaction sees each span once. Empty for batcher blocks.
     /// </summary>

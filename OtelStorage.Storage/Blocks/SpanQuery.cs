@@ -86,11 +86,69 @@ public sealed record SpanQuery
         }
     }
 
-    /// <summary>True when the block's time bounds and service list allow a match.</summary>
+    /// <summary>True when the block's time bounds, service list and attribute summaries allow a match.</summary>
     public bool MayMatch(BlockMeta meta) =>
         meta.Overlaps(StartUnixNano, EndUnixNano)
+        && AttributesMayMatch(meta.Attributes)
+        && PredicatesMayMatch(meta.Attributes)
         && (Service is null || meta.Services.BinarySearch(Service, StringComparer.Ordinal) >= 0)
         && (SpanName is null || (Service is null
             ? meta.Operations.Values.Any(ops => ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0)
             : meta.Operations.TryGetValue(Service, out var ops) && ops.BinarySearch(SpanName, StringComparer.Ordinal) >= 0));
+
+    // Attributes match on the span, then the resource (V1Rows.AttributesMatch); blocks without summaries may hold anything.
+    private bool AttributesMayMatch(Metadata.AttributeSummaries? summaries) =>
+        summaries is null
+        || Attributes.All(a => summaries.MayContain(Metadata.AttributeScope.Span, a.Key, a.Value) || summaries.MayContain(Metadata.AttributeScope.Resource, a.Key, a.Value));
+
+    private static readonly string[] StatusNames = ["unset", "ok", "error"];
+    private static readonly string[] KindNames = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+    // A predicate that lists values rules out a block whose summaries hold none of them under the predicate's attribute
+    // (its first key: see ColumnPredicate) or intrinsic. An empty string or zero among the values stands for "absent",
+    // which no summary can rule out.
+    private bool PredicatesMayMatch(Metadata.AttributeSummaries? summaries) =>
+        summaries is null || Predicates.All(p => SummaryKey(p.Column) is not { } at || ValueTexts(p) is not { } texts
+            || texts.Any(text => summaries.MayContain(at.Scope, at.Key, text)));
+
+    private static (Metadata.AttributeScope Scope, string Key)? SummaryKey(SpanColumn column) => column switch
+    {
+        SpanColumn.Service => (Metadata.AttributeScope.Resource, "service.name"),
+        SpanColumn.Name => (Metadata.AttributeScope.Intrinsic, "name"),
+        SpanColumn.Status => (Metadata.AttributeScope.Intrinsic, "status"),
+        SpanColumn.Kind => (Metadata.AttributeScope.Intrinsic, "kind"),
+        SpanColumn.HttpMethod => (Metadata.AttributeScope.Span, "http.request.method"),
+        SpanColumn.HttpStatusCode => (Metadata.AttributeScope.Span, "http.response.status_code"),
+        SpanColumn.HttpRoute => (Metadata.AttributeScope.Span, "http.route"),
+        SpanColumn.DbSystem => (Metadata.AttributeScope.Span, "db.system.name"),
+        _ => null,
+    };
+
+    // The summaries' text of each listed value (AttributeSummaries.MayContain), or null when the predicate lists none or
+    // lists one that may mean "absent".
+    private static List<string>? ValueTexts(ColumnPredicate predicate)
+    {
+        if (predicate.Strings is { } strings)
+        {
+            return strings.Contains(string.Empty) ? null : [.. strings];
+        }
+
+        if (predicate.Numbers is not { } numbers)
+        {
+            return null;
+        }
+
+        var names = predicate.Column switch
+        {
+            SpanColumn.Status => StatusNames,
+            SpanColumn.Kind => KindNames,
+            _ => null,
+        };
+        if (names is null)
+        {
+            return numbers.Contains(0) ? null : [.. numbers.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        }
+
+        return numbers.All(n => n >= 0 && n < names.Length) ? [.. numbers.Select(n => names[n])] : null;
+    }
 }

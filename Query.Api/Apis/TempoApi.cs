@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using OtelStorage.Storage.Blocklist;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.TraceQL;
 using OtelStorage.TraceQL.Ast;
@@ -26,22 +25,14 @@ public sealed record TempoSearchParameters(
     string? Q);
 
 /// <summary>
-/// The Tempo-compatible API, enough for Grafana's Tempo data source: trace by ID, tag names and values, and search by
+/// The Tempo-compatible API, enough for Grafana's Tempo data source: trace by ID, tag names and values
+/// (<see cref="TempoTagsApi"/>), and search by
 /// logfmt tags or by TraceQL (<see cref="TraceQLQuery"/>), exact and newest first by trace start (<see cref="ExactTraceSearch"/>).
 /// <c>/api/traces/{id}</c> is shared with Jaeger (see <see cref="JaegerApi"/>); Tempo's JSON form is also served at
 /// <c>/tempo/api/traces/{id}</c> (<c>{"batches":[...]}</c>) and <c>/api/v2/traces/{id}</c> (<c>{"trace":{...}}</c>).
 /// </summary>
 public static class TempoApi
 {
-    /// <summary>Tags whose values come from block metadata; other tags have no value list without a span scan.</summary>
-    private static readonly string[] ResourceTags = ["service.name"];
-
-    private static readonly string[] SpanTags = ["http.request.method", "http.response.status_code", "http.route", "db.system.name"];
-
-    private static readonly string[] KindValues = ["client", "consumer", "internal", "producer", "server", "unspecified"];
-
-    private static readonly string[] IntrinsicTags = ["name", "status", "kind", "duration"];
-
     public static IEndpointRouteBuilder MapTempoApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ready", () => TypedResults.Text("ready")).WithTags("Tempo").WithName("TempoReady").WithSummary("Tempo: readiness");
@@ -50,10 +41,7 @@ public static class TempoApi
         api.MapGet("/status/buildinfo", GetBuildInfo).WithName("TempoBuildInfo").WithSummary("Tempo: build information");
         api.MapGet("/search", Search).WithName("TempoSearch").WithSummary("Tempo: trace search (tags in logfmt, start/end in seconds)")
             .CountsBadRequestsAs("tempo_search");
-        api.MapGet("/search/tags", GetTags).WithName("TempoSearchTags").WithSummary("Tempo: searchable tag names");
-        api.MapGet("/v2/search/tags", GetTagsV2).WithName("TempoSearchTagsV2").WithSummary("Tempo: searchable tag names by scope");
-        api.MapGet("/search/tag/{tag}/values", GetTagValues).WithName("TempoSearchTagValues").WithSummary("Tempo: values of a tag");
-        api.MapGet("/v2/search/tag/{tag}/values", GetTagValuesV2).WithName("TempoSearchTagValuesV2").WithSummary("Tempo: typed values of a tag");
+        api.MapTempoTagsApi();
         api.MapGet("/v2/traces/{traceId}", GetTraceV2).WithName("TempoGetTraceV2").WithSummary("Tempo: a trace by ID ({\"trace\":{...}} or TraceByIDResponse protobuf)");
         app.MapGet("/tempo/api/traces/{traceId}", GetTraceV1).WithTags("Tempo").WithName("TempoGetTrace").WithNativeParameterErrors()
             .WithSummary("Tempo: a trace by ID ({\"batches\":[...]} or protobuf), the JSON form /api/traces/{id} gives to Jaeger");
@@ -111,21 +99,6 @@ public static class TempoApi
     private static long TraceDuration(TraceData trace) =>
         trace.Spans.Count == 0 ? 0 : trace.Spans.Max(s => s.EndUnixNanos) - trace.Spans.Min(s => s.StartUnixNanos);
 
-    public static Ok<TempoTagNames> GetTags() => TypedResults.Ok(new TempoTagNames([.. ResourceTags, .. SpanTags, .. IntrinsicTags]));
-
-    public static Ok<TempoTagScopes> GetTagsV2() => TypedResults.Ok(new TempoTagScopes(
-    [
-        new TempoTagScope("resource", ResourceTags),
-        new TempoTagScope("span", SpanTags),
-        new TempoTagScope("intrinsic", IntrinsicTags),
-    ]));
-
-    public static async Task<Ok<TempoTagValuesV1>> GetTagValues(string tag, [AsParameters] QueryServices services) =>
-        TypedResults.Ok(new TempoTagValuesV1([.. (await TagValuesAsync(tag, services)).Select(v => v.Value)]));
-
-    public static async Task<Ok<TempoTagValues>> GetTagValuesV2(string tag, [AsParameters] QueryServices services) =>
-        TypedResults.Ok(new TempoTagValues(await TagValuesAsync(tag, services)));
-
     public static Task<Results<TraceResult, JsonHttpResult<ErrorResponse>>> GetTraceV1(string traceId, [AsParameters] QueryServices services) =>
         GetTraceAsync(traceId, services, v2: false);
 
@@ -148,26 +121,6 @@ public static class TempoApi
         return services.WantsProtobuf
             ? TraceResult.Protobuf(data, "application/protobuf", wrapInField1: v2)
             : v2 ? TraceResult.Json(data, wrapper: "trace") : TraceResult.Json(data, "batches");
-    }
-
-    private static async Task<IReadOnlyList<TempoTagValue>> TagValuesAsync(string tag, QueryServices services)
-    {
-        var key = tag.StartsWith("resource.", StringComparison.Ordinal) ? tag[9..] : tag.StartsWith("span.", StringComparison.Ordinal) ? tag[5..] : tag;
-        switch (key)
-        {
-            case "service.name":
-                var list = await services.Metadata.ServicesAsync(services.Tenant, 0, ulong.MaxValue, services.Aborted);
-                return [.. list.Select(s => new TempoTagValue("string", s.Name))];
-            case "name":
-                var set = await services.Http.RequestServices.GetRequiredService<BlockCatalog>().GetAsync(services.Tenant, services.Aborted);
-                return [.. set.NewestFirst.SelectMany(b => b.Operations.Values.SelectMany(o => o)).Distinct().Order(StringComparer.Ordinal).Select(n => new TempoTagValue("string", n))];
-            case "status":
-                return [new TempoTagValue("keyword", "error"), new TempoTagValue("keyword", "ok"), new TempoTagValue("keyword", "unset")];
-            case "kind":
-                return [.. KindValues.Select(k => new TempoTagValue("keyword", k))];
-            default:
-                return [];
-        }
     }
 
     private static TempoTraceSearchMetadata ToMetadata(TraceMatch trace, int perSet)

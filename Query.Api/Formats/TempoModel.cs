@@ -60,12 +60,28 @@ public sealed record TempoTagScope(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags);
 
-public sealed record TempoTagScopes([property: JsonPropertyName("scopes")] IReadOnlyList<TempoTagScope> Scopes);
+public sealed record TempoTagScopes(
+    [property: JsonPropertyName("scopes")] IReadOnlyList<TempoTagScope> Scopes,
+    [property: JsonPropertyName("metrics")] TempoTagMetrics Metrics);
+
+/// <summary>
+/// Tempo's <c>MetadataMetrics</c> (64-bit counts as strings, as Tempo's JSON writes them), and <c>truncated</c>, true
+/// when <c>limit</c> or <c>Query:MaxBytesPerTagValuesQuery</c> cut the list.
+/// </summary>
+public sealed record TempoTagMetrics(
+    [property: JsonPropertyName("inspectedBytes")] string InspectedBytes,
+    [property: JsonPropertyName("totalJobs")] int TotalJobs,
+    [property: JsonPropertyName("completedJobs")] int CompletedJobs,
+    [property: JsonPropertyName("totalBlocks")] int TotalBlocks,
+    [property: JsonPropertyName("totalBlockBytes")] string TotalBlockBytes,
+    [property: JsonPropertyName("truncated")] bool Truncated);
 
 public sealed record TempoTagValue(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("value")] string Value);
 
-public sealed record TempoTagValues([property: JsonPropertyName("tagValues")] IReadOnlyList<TempoTagValue> TagValues);
+public sealed record TempoTagValues(
+    [property: JsonPropertyName("tagValues")] IReadOnlyList<TempoTagValue> TagValues,
+    [property: JsonPropertyName("metrics")] TempoTagMetrics Metrics);
 
 public sealed record TempoTagValuesV1([property: JsonPropertyName("tagValues")] IReadOnlyList<string> TagValues);

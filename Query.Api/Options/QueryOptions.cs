@@ -53,6 +53,13 @@ public sealed class QueryOptions : IValidatableObject
     public TimeSpan MaxSearchRange { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// UTF-8 bytes of tag names or values one tag autocompletion answer holds at most, like Tempo's
+    /// <c>max_bytes_per_tag_values_query</c>; a longer list is cut and marked <c>truncated</c> in its metrics.
+    /// </summary>
+    [Range(1024, 1L << 30)]
+    public long MaxBytesPerTagValuesQuery { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// API keys for every query route (health, <c>/ready</c> and <c>/api/echo</c> excepted), each bound to tenants or
     /// to all (<c>Query:ApiKeys:0:Key</c>, <c>...:0:Tenants:0</c>). Empty means no key is needed. Clients send one as
     /// <c>X-API-Key</c> or <c>Authorization: Bearer</c>.

@@ -1,4 +1,5 @@
 using OtelStorage.Storage.Blocklist;
+using OtelStorage.Storage.Blocks;
 using OtelStorage.Storage.Blocks.Metadata;
 
 namespace Query.Api.Reading;
@@ -15,6 +16,10 @@ public sealed record DependencySummary(string Parent, string Child, long CallCou
 /// </summary>
 public sealed class MetadataReader(BlockCatalog catalog)
 {
+    /// <summary>The metas of the tenant's blocks overlapping the window, newest first.</summary>
+    public async Task<IReadOnlyList<BlockMeta>> BlocksAsync(string tenant, ulong start, ulong end, CancellationToken cancellationToken) =>
+        [.. (await catalog.GetAsync(tenant, cancellationToken)).Overlapping(start, end)];
+
     public async Task<IReadOnlyList<ServiceSummary>> ServicesAsync(string tenant, ulong start, ulong end, CancellationToken cancellationToken)
     {
         var blocks = (await catalog.GetAsync(tenant, cancellationToken)).Overlapping(start, end).ToList();

@@ -145,7 +145,7 @@ internal sealed class V1BlockBuilder : IBlockBuilder
 
         var index = V1IndexBuilder.Build(bytes, rows.Span, ranges, _arena, _options.BloomFalsePositiveRate);
         var indexBytes = index.Serialize();
-        var meta = new V1MetaBuilder(_arena, _strings, _envelopes).Build(Tenant, blockId, createdAt, rows.Span, ByteCount, bytes.Length, indexBytes.Length, ranges.Count);
+        var meta = new V1MetaBuilder(_arena, _strings, _envelopes, _options.AttributeSummaries).Build(Tenant, blockId, createdAt, rows.Span, ByteCount, bytes.Length, indexBytes.Length, ranges.Count);
         return new EncodedBlock(meta, bytes, indexBytes);
     }
 

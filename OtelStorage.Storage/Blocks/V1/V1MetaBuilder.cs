@@ -4,8 +4,11 @@ using OtelStorage.Storage.Blocks.Metadata;
 
 namespace OtelStorage.Storage.Blocks.V1;
 
-/// <summary>Builds a v1 block's meta.json content: time bounds, counts, sizes, and the services, operations and dependencies of its spans.</summary>
-internal sealed class V1MetaBuilder(SpanArena arena, BlockStrings strings, V1Envelopes envelopes)
+/// <summary>
+/// Builds a v1 block's meta.json content: time bounds, counts, sizes, the services, operations and dependencies of its
+/// spans, and the summaries of their attributes (<see cref="V1AttributeSummarizer"/>).
+/// </summary>
+internal sealed class V1MetaBuilder(SpanArena arena, BlockStrings strings, V1Envelopes envelopes, AttributeSummaryLimits summaryLimits)
 {
     private static readonly ArrayPool<SpanFacts> FactPool = V1ArrayPools.Create<SpanFacts>();
 
@@ -72,6 +75,7 @@ internal sealed class V1MetaBuilder(SpanArena arena, BlockStrings strings, V1Env
             Dependencies = [.. extracted.Dependencies],
             ServiceStatistics = [.. extracted.Services],
             OperationStatistics = [.. extracted.Operations],
+            Attributes = new V1AttributeSummarizer(arena, strings, envelopes, summaryLimits).Summarize(rows),
         };
 
         // Operation statistics are sorted by service then name, so services and operations fall out in order.

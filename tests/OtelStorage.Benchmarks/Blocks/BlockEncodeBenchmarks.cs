@@ -26,7 +26,7 @@ public class BlockEncodeBenchmarks
     {
         _bodies = [.. new RealisticSpanGenerator(seed: 42).Requests(Spans, 512).Select(r => r.ToByteArray())];
         var block = Encode().GetAwaiter().GetResult();
-        Console.WriteLine($"// {Compression}: {block.Meta.SpanCount} spans, {block.Meta.TraceCount} traces, data {block.Data.Length} B = {block.Data.Length / (double)block.Meta.SpanCount:F1} bytes/span, index {block.Index.Length / (double)block.Meta.SpanCount:F1} bytes/span, input {_bodies.Sum(b => b.Length) / (double)block.Meta.SpanCount:F0} protobuf bytes/span");
+        Console.WriteLine($"// {Compression}: {block.Meta.SpanCount} spans, {block.Meta.TraceCount} traces, data {block.Data.Length} B = {block.Data.Length / (double)block.Meta.SpanCount:F1} bytes/span, index {block.Index.Length / (double)block.Meta.SpanCount:F1} bytes/span, meta.json {block.Meta.ToJson().Length} B, input {_bodies.Sum(b => b.Length) / (double)block.Meta.SpanCount:F0} protobuf bytes/span");
 
         // Wall time is inflated when other processes share the cores; CPU time of this process is the per-core cost.
         using var process = System.Diagnostics.Process.GetCurrentProcess();

@@ -196,13 +196,38 @@ public static class QueryCases
             4 => ($"/api/services/{value}/operations", "jaeger operations"),
             5 => ("/api/operations" + QueryString([("service", value), ("spanKind", r.Pick(new[] { "", "server", "SERVER", "x", "%00" }))]), "jaeger operations by kind"),
             6 => ("/api/dependencies" + QueryString([("endTs", Time(r, now, "ms")), ("lookback", r.Pick(new[] { "", "3600000", "-1", "18446744073709551615", "1h", "abc" }))]), "jaeger dependencies"),
-            7 => ($"/api/search/tag/{r.Pick(new[] { "service.name", "resource.service.name", "name", "span.name", "status", "kind", value })}/values", "tempo tag values"),
-            8 => ($"/api/v2/search/tag/{r.Pick(new[] { "service.name", "span.http.route", "kind", value })}/values", "tempo tag values v2"),
+            7 => ($"/api/search/tag/{r.Pick(TagNames.Append(value).ToArray())}/values" + QueryString(TagQuery(r, now, seeded, scoped: false)), "tempo tag values"),
+            8 => ($"/api/v2/search/tag/{r.Pick(TagNames.Append(value).ToArray())}/values" + QueryString(TagQuery(r, now, seeded, scoped: false)), "tempo tag values v2"),
             9 => ("/api/v3/services", "jaeger v3 services"),
             10 => ("/api/v3/operations" + QueryString([(r.Pick(new[] { "service", "service", "x" }), value), (r.Pick(new[] { "spanKind", "span_kind" }), r.Pick(new[] { "", "server", "SERVER", "x", "%00" }))]), "jaeger v3 operations"),
+            _ when r.Next(2) == 0 => (r.Pick(new[] { "/api/search/tags", "/api/v2/search/tags" }) + QueryString(TagQuery(r, now, seeded, scoped: true)), "tempo tag names"),
             _ => (r.Pick(new[] { "/api/search/tags", "/api/v2/search/tags", "/api/status/buildinfo", "/api/echo", "/ready", "/openapi/v1.json" }), "fixed routes"),
         };
         return Get($"{what}: GET {Shorten(path, 120)}", path);
+    }
+
+    /// <summary>Tag names as TraceQL spells them, and malformed ones (empty names, unknown scoped intrinsics, query syntax).</summary>
+    private static readonly string[] TagNames =
+    [
+        "service.name", "resource.service.name", "name", "span.name", "status", "kind", "span.http.route", ".http.route", "span:name", "span:kind",
+        "rootServiceName", "event:name", "instrumentation:name", "duration", "trace:id", "span.", ".", "span:nope", "nope:x", "%7B", "%7D", "span.%22a%20b%22",
+        "resource.", "parent.x", "span.a%7C%7Cb", "%20", "x%00y",
+    ];
+
+    /// <summary>Tempo's tag autocompletion parameters: scope (names only), q, start and end in seconds, limit.</summary>
+    private static List<(string, string)> TagQuery(Random r, DateTimeOffset now, SeededData seeded, bool scoped)
+    {
+        var query = new List<(string, string)>();
+        if (scoped)
+        {
+            Maybe(r, query, "scope", () => r.Pick(new[] { "", "all", "span", "resource", "event", "link", "instrumentation", "intrinsic", "none", "SPAN", "%00" }));
+        }
+
+        Maybe(r, query, "q", () => TraceQl(r, seeded));
+        Maybe(r, query, "start", () => Time(r, now, "s"));
+        Maybe(r, query, "end", () => Time(r, now, "s"));
+        Maybe(r, query, "limit", () => r.Pick(Limits));
+        return query;
     }
 
     private static FuzzCase Tenant(Random r, SeededData seeded)
