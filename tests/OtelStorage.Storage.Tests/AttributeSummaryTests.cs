@@ -145,6 +145,37 @@ public sealed class AttributeSummaryTests : IDisposable
     }
 
     [Fact]
+    public async Task AnArrayAttributeListsEachElementAsAValueSinceTraceQlMatchesAnyElement()
+    {
+        var meta = await BuildAsync([Request("checkout", [NewSpan("s", ("http.route", new[] { "/a", "/b" }))])]);
+
+        Assert.Equal(["/a", "/b"], meta.Attributes!.Span.Keys["http.route"].Values["string"]);
+        Assert.True(new SpanQuery { Predicates = [ColumnPredicate.AnyOf(SpanColumn.HttpRoute, ["/b"])] }.MayMatch(meta));
+    }
+
+    [Fact]
+    public async Task SpanQuerySkipsBlocksWhoseSummariesLackEveryValueAColumnPredicateLists()
+    {
+        var meta = await BuildAsync([Request("checkout", [NewSpan("GET /cart", ("http.route", "/cart"), ("http.response.status_code", 200L))])]);
+
+        static bool May(BlockMeta m, params ColumnPredicate[] predicates) => new SpanQuery { Predicates = predicates }.MayMatch(m);
+        Assert.True(May(meta, ColumnPredicate.AnyOf(SpanColumn.HttpRoute, ["/nope", "/cart"])));
+        Assert.False(May(meta, ColumnPredicate.AnyOf(SpanColumn.HttpRoute, ["/nope", "/other"])));
+        // The empty string stands for "no http.route", which the summaries cannot rule out.
+        Assert.True(May(meta, ColumnPredicate.AnyOf(SpanColumn.HttpRoute, ["/nope", string.Empty])));
+        Assert.True(May(meta, ColumnPredicate.AnyOf(SpanColumn.HttpStatusCode, [200L])));
+        Assert.False(May(meta, ColumnPredicate.AnyOf(SpanColumn.HttpStatusCode, [500L, 503L])));
+        Assert.False(May(meta, ColumnPredicate.AnyOf(SpanColumn.Service, ["cart"])));
+        Assert.False(May(meta, ColumnPredicate.AnyOf(SpanColumn.Name, ["GET /other"])));
+        Assert.True(May(meta, ColumnPredicate.AnyOf(SpanColumn.Status, [2L])));
+        Assert.False(May(meta, ColumnPredicate.AnyOf(SpanColumn.Status, [1L])));
+        Assert.False(May(meta, ColumnPredicate.AnyOf(SpanColumn.Kind, [3L])));
+        // Ranges and tests list no values: only the column decides.
+        Assert.True(May(meta, ColumnPredicate.Between(SpanColumn.HttpStatusCode, 500, 599)));
+        Assert.True(May(meta, ColumnPredicate.Matching(SpanColumn.HttpRoute, v => v == "/nope")));
+    }
+
+    [Fact]
     public async Task AMergedBlockSummarizesTheSpansOfEverySource()
     {
         var first = await TestData.WriteBlockAsync(_store, "t1", [Request("a", [NewSpan("s", ("only.first", "1"))])]);
@@ -183,7 +214,9 @@ public sealed class AttributeSummaryTests : IDisposable
         Assert.Equal(["text ✓"], span.Keys["s"].Values["string"]);
         Assert.Equal(["-9223372036854775808"], span.Keys["i"].Values["int"]);
         Assert.Equal(["AAEC/w=="], span.Keys["bytes"].Values["bytes"]);
-        Assert.Empty(span.Keys["array"].Values);
+        // An array's elements are values of their own: TraceQL matches an array when one element does.
+        Assert.Equal(["1"], span.Keys["array"].Values["int"]);
+        Assert.Equal(["two"], span.Keys["array"].Values["string"]);
         Assert.True(span.Keys["array"].Complete);
         Assert.Equal(["5"], span.Keys["twice"].Values["int"]);
     }
@@ -242,6 +275,7 @@ public sealed class AttributeSummaryTests : IDisposable
                     long l => new AnyValue { IntValue = l },
                     bool b => new AnyValue { BoolValue = b },
                     double d => new AnyValue { DoubleValue = d },
+                    string[] a => new AnyValue { ArrayValue = new ArrayValue { Values = { a.Select(e => new AnyValue { StringValue = e }) } } },
                     _ => throw new ArgumentException($"unsupported attribute type {value.GetType()}", nameof(attributes)),
                 },
             });
