@@ -89,12 +89,14 @@ internal sealed class QueryGenerator(IReadOnlyList<TraceSpan> spans)
 
     private static readonly Field[] Numeric = [.. Fields.Where(f => f.Type is FieldType.Int or FieldType.Float or FieldType.Duration && !f.Text.StartsWith("event", StringComparison.Ordinal))];
 
+    private static readonly Field[] Selective = [.. Fields.Where(f => f.Type is FieldType.Id || f.Text is "span.retry.count" or "resource.host.name" or "span.ratio" or "duration")];
+
     private static readonly Field[] Groupable = [.. Fields.Where(f => f.Type is not FieldType.Id && !f.Text.StartsWith("event", StringComparison.Ordinal) && !f.Text.StartsWith("link", StringComparison.Ordinal))];
 
     /// <summary>The query numbered <paramref name="index"/> of the run with <paramref name="seed"/>: the same pair always gives the same text.</summary>
     public string Generate(int seed, int index)
     {
-        var random = new Random(HashCode.Combine(seed, index));
+        var random = new Random(unchecked((seed * 1_000_003) + index));
         var text = Spanset(random, 0);
         for (var stages = random.Next(3) == 0 ? random.Next(1, 3) : 0; stages > 0; stages--)
         {
@@ -111,7 +113,13 @@ internal sealed class QueryGenerator(IReadOnlyList<TraceSpan> spans)
             return "(" + Spanset(random, depth + 1) + " " + Pick(random, SpansetOperators) + " " + Spanset(random, depth + 1) + ")";
         }
 
-        return random.Next(12) == 0 ? "{ }" : "{ " + Filter(random, 0) + " }";
+        return random.Next(3) switch
+        {
+            // A condition that few spans meet, so that many queries match a few traces.
+            0 => "{ " + Filter(random, 1) + " && " + Comparison(random, Pick(random, Selective)) + " }",
+            _ when random.Next(15) == 0 => "{ }",
+            _ => "{ " + Filter(random, 0) + " }",
+        };
     }
 
     private string Filter(Random random, int depth)
