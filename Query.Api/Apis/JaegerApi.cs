@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Formats;
 using Query.Api.Reading;
+using Query.Api.Search;
 
 namespace Query.Api.Apis;
 
@@ -44,8 +45,9 @@ public static class JaegerApi
         api.MapGet("/services", GetServices).WithName("JaegerServices").WithSummary("Jaeger: service names");
         api.MapGet("/services/{service}/operations", GetServiceOperations).WithName("JaegerServiceOperations").WithSummary("Jaeger: operation names of a service");
         api.MapGet("/operations", GetOperations).WithName("JaegerOperations").WithSummary("Jaeger: operations of a service with span kinds");
-        api.MapGet("/traces", FindTraces).WithName("JaegerFindTraces").WithSummary("Jaeger: traces matching a search, newest first, or the traces named by traceID")
-            .WithDescription("Without traceID, service is required (400 \"parameter 'service' is required\", as Jaeger). With traceID (repeatable), "
+        api.MapGet("/traces", FindTraces).WithName("JaegerFindTraces").WithSummary("Jaeger: traces matching a search, newest first by trace start, or the traces named by traceID")
+            .WithDescription("Without traceID, service is required (400 \"parameter 'service' is required\", as Jaeger); a trace matches when one of its spans "
+                             + "starting between start and end satisfies every filter together, and traces come newest first by trace start (the earliest span start), then trace ID. With traceID (repeatable), "
                              + "the answer holds exactly those traces in the order asked, and an errors entry {\"msg\":\"trace not found\",\"traceID\":...} for each one missing.")
             .CountsBadRequestsAs("jaeger_search");
         api.MapGet("/traces/{traceId}", GetTrace).WithName("JaegerGetTrace")
@@ -87,7 +89,8 @@ public static class JaegerApi
     /// <summary>
     /// Jaeger's search: by <c>traceID</c> when given (those traces, in the order asked; each missing one an error entry
     /// <c>{"msg":"trace not found","traceID":...}</c> beside the found ones, as Jaeger's <c>tracesByIDs</c> answers),
-    /// else by the filters, which then need <c>service</c>. Every parameter is checked either way, as Jaeger does.
+    /// else by the filters, which then need <c>service</c>, exact and newest first by trace start (<see cref="ExactTraceSearch"/>).
+    /// Every parameter is checked either way, as Jaeger does.
     /// </summary>
     public static async Task<Ok<JaegerResponse<IReadOnlyList<JaegerTrace>>>> FindTraces(
         [AsParameters] JaegerSearchParameters parameters, [AsParameters] QueryServices services)
@@ -110,10 +113,12 @@ public static class JaegerApi
             return TypedResults.Ok(await FindByIdsAsync(ids, services));
         }
 
+        // A trace matches when one span in the range satisfies every filter together; the answer holds whole traces.
         var (query, limit) = criteria.Build(services.Options.Value, now);
-        var traces = (await TraceSearch.FindTracesAsync(services, query, limit)).Traces;
-        services.Telemetry.Request("jaeger_search", "ok");
-        var data = traces.Select(t => JaegerConverter.ToTrace(t.Spans)).ToList();
+        var found = await ExactTraceSearch.FindAsync(services, query, ExactTraceSearch.EveryCandidate, limit);
+        services.MarkPartial(found.Search);
+        services.Telemetry.Request("jaeger_search", found.Search.Partial ? "partial" : "ok");
+        var data = found.Traces.Select(t => JaegerConverter.ToTrace(t.Spans)).ToList();
         return TypedResults.Ok(Envelope<IReadOnlyList<JaegerTrace>>(data, data.Count));
     }
 

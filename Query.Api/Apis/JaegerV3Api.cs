@@ -7,6 +7,7 @@ using OpenTelemetry.Proto.Trace.V1;
 using OtelStorage.Storage.Blocks;
 using Query.Api.Formats;
 using Query.Api.Reading;
+using Query.Api.Search;
 
 namespace Query.Api.Apis;
 
@@ -130,7 +131,7 @@ public static partial class JaegerV3Api
             .WithSummary("Jaeger api_v3: a service's operations, {\"operations\":[{\"name\",\"spanKind\"}]}")
             .WithDescription("An operation whose spans have no kind is listed as internal, as Jaeger does.");
         api.MapGet("/traces", FindTraces).WithName("JaegerV3FindTraces").CountsBadRequestsAs("jaeger_v3_search")
-            .WithSummary("Jaeger api_v3: traces with a span matching every filter, newest first, as OTLP JSON in {\"result\":{...}}")
+            .WithSummary("Jaeger api_v3: traces with a span matching every filter, newest first by trace start, as OTLP JSON in {\"result\":{...}}")
             .WithDescription("query.startTimeMin and query.startTimeMax are required; their range may not exceed Query:MaxSearchRange. "
                              + "Filters apply to one span (as in Jaeger): service, operation, attributes and durations. No match is a 404 \"No traces found\".")
             .Produces(StatusCodes.Status200OK, contentType: "application/json");
@@ -242,8 +243,10 @@ public static partial class JaegerV3Api
         }
 
         var (query, _) = criteria.Build(options, services.Time.GetUtcNow());
-        var traces = (await TraceSearch.FindTracesAsync(services, query, limit)).Traces;
-        services.Telemetry.Request("jaeger_v3_search", traces.Count == 0 ? "not_found" : "ok");
+        var found = await ExactTraceSearch.FindAsync(services, query, ExactTraceSearch.EveryCandidate, limit);
+        services.MarkPartial(found.Search);
+        var traces = found.Traces;
+        services.Telemetry.Request("jaeger_v3_search", traces.Count == 0 ? "not_found" : found.Search.Partial ? "partial" : "ok");
         if (traces.Count == 0)
         {
             return NoTraces();

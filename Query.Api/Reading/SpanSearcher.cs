@@ -42,25 +42,15 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
     public void Dispose() => _scans.Dispose();
 
     /// <summary>The newest <paramref name="limit"/> matching spans.</summary>
-    public Task<SearchResult> SearchSpansAsync(string tenant, SpanQuery query, int limit, CancellationToken cancellationToken) =>
-        SearchAsync(tenant, query, limit, distinctTraces: false, cancellationToken);
-
-    /// <summary>
-    /// The matching spans of the <paramref name="limit"/> traces whose newest matching span is newest. Each block
-    /// contributes at most 10 × limit spans, so a trace is found through its newest matches.
-    /// </summary>
-    public Task<SearchResult> SearchTracesAsync(string tenant, SpanQuery query, int limit, CancellationToken cancellationToken) =>
-        SearchAsync(tenant, query, limit, distinctTraces: true, cancellationToken);
-
-    private async Task<SearchResult> SearchAsync(string tenant, SpanQuery query, int limit, bool distinctTraces, CancellationToken cancellationToken)
+    public async Task<SearchResult> SearchSpansAsync(string tenant, SpanQuery query, int limit, CancellationToken cancellationToken)
     {
-        using var activity = QueryTelemetry.ActivitySource.StartActivity(distinctTraces ? "trace search" : "span search");
+        using var activity = QueryTelemetry.ActivitySource.StartActivity("span search");
         activity?.SetTag("otelstorage.tenant", tenant);
         var stopwatch = Stopwatch.StartNew();
         var started = time.GetTimestamp();
         var set = await catalog.GetAsync(tenant, cancellationToken);
         var blocks = set.NewestFirst.Where(m => query.MayMatch(m) && StatisticsMayMatch(m, query)).ToList();
-        var perBlock = query with { Limit = distinctTraces ? (int)Math.Min(limit * 10L, 100_000) : limit };
+        var perBlock = query with { Limit = limit };
 
         var kept = new List<StoredSpan>();
         var next = 0;
@@ -72,7 +62,7 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         while (next < blocks.Count)
         {
-            var cutoff = Cutoff(kept, limit, distinctTraces);
+            var cutoff = kept.Count >= limit ? kept[limit - 1].StartTimeUnixNano : (ulong?)null;
             if (cutoff is { } c && blocks[next].MaxStartTimeUnixNano < c)
             {
                 break; // Blocks are ordered by latest start: none of the rest can beat what is kept.
@@ -118,7 +108,7 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
             }
 
             kept.AddRange(found.SelectMany(f => f));
-            kept = Trim(kept, limit, distinctTraces);
+            kept = Trim(kept, limit);
             if (partial)
             {
                 break;
@@ -126,13 +116,13 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
         }
 
         telemetry.BlocksInspected(read, "search");
-        telemetry.SearchDuration(stopwatch.Elapsed, distinctTraces ? "traces" : "spans");
+        telemetry.SearchDuration(stopwatch.Elapsed, "spans");
         activity?.SetTag("otelstorage.blocks_considered", blocks.Count);
         activity?.SetTag("otelstorage.blocks_read", read);
         activity?.SetTag("otelstorage.partial", partial);
         if (partial)
         {
-            telemetry.SearchTimedOut(distinctTraces ? "traces" : "spans");
+            telemetry.SearchTimedOut("spans");
         }
 
         return new SearchResult(kept, blocks.Count, read, set.NewestFirst.Count, partial);
@@ -170,44 +160,10 @@ public sealed class SpanSearcher(BlockCatalog catalog, IndexCache indexes, Block
         return false;
     }
 
-    private static ulong? Cutoff(List<StoredSpan> kept, int limit, bool distinctTraces)
-    {
-        if (!distinctTraces)
-        {
-            return kept.Count >= limit ? kept[limit - 1].StartTimeUnixNano : null;
-        }
-
-        var traces = new HashSet<UInt128>();
-        foreach (var span in kept)
-        {
-            if (traces.Add(span.Key.TraceId) && traces.Count == limit)
-            {
-                return span.StartTimeUnixNano;
-            }
-        }
-
-        return null;
-    }
-
-    private static List<StoredSpan> Trim(List<StoredSpan> spans, int limit, bool distinctTraces)
+    // Newest first, each span once (a span stored in two blocks is found twice).
+    private static List<StoredSpan> Trim(List<StoredSpan> spans, int limit)
     {
         var seen = new HashSet<(UInt128, ulong)>();
-        var sorted = spans.Order(StoredSpan.NewestFirst).Where(s => seen.Add(s.Key));
-        if (!distinctTraces)
-        {
-            return [.. sorted.Take(limit)];
-        }
-
-        var traces = new HashSet<UInt128>();
-        var result = new List<StoredSpan>();
-        foreach (var span in sorted)
-        {
-            if (traces.Contains(span.Key.TraceId) || (traces.Count < limit && traces.Add(span.Key.TraceId)))
-            {
-                result.Add(span);
-            }
-        }
-
-        return result;
+        return [.. spans.Order(StoredSpan.NewestFirst).Where(s => seen.Add(s.Key)).Take(limit)];
     }
 }

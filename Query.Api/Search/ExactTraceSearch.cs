@@ -19,13 +19,21 @@ public sealed record TraceMatches(IReadOnlyList<TraceMatch> Traces, int TracesIn
 /// <summary>
 /// Trace search that is exact and newest first by trace start (the earliest start of any span of the whole trace).
 /// Candidate traces come from the span search, in order of their newest candidate span, page by page; each is read
-/// whole by ID across blocks and handed to a <see cref="TraceMatcher"/>. Reading stops when <c>limit</c> traces match
+/// whole by ID across blocks and handed to a <see cref="TraceMatcher"/>; it matches when one of the spans of the span
+/// sets it yields starts within the query's time range, so that the range means the same whatever was pushed down.
+/// Reading stops when <c>limit</c> traces match
 /// and the next candidate's newest candidate span starts before the <c>limit</c>-th newest trace start found: a trace
 /// starts no later than any of its spans, so no later candidate can start after that one. It also stops when no
 /// candidate is left, or when <c>Query:SearchTimeout</c> passes (the answer is then marked partial).
 /// </summary>
 public static class ExactTraceSearch
 {
+    /// <summary>
+    /// The matcher of searches that span filters decide alone (Jaeger's, Tempo's tags): every candidate trace matches,
+    /// with its candidate spans as its one span set.
+    /// </summary>
+    public static readonly TraceMatcher EveryCandidate = static (_, found) => [new SpansetResult([.. found.Select(s => new MatchedSpan(TraceQLAdapter.ToTraceSpan(s), []))], [])];
+
     private static readonly IComparer<byte[]> Bytewise = Comparer<byte[]>.Create(static (a, b) => a.AsSpan().SequenceCompareTo(b));
 
     /// <summary>The newest <paramref name="limit"/> traces, by trace start, among those with a span matching <paramref name="candidates"/> that <paramref name="matcher"/> accepts.</summary>
@@ -76,7 +84,7 @@ public static class ExactTraceSearch
                     continue;
                 }
 
-                var done = await EvaluateAsync(services, batch, matcher, matches, processed, limit, started, timeout, stop.Token);
+                var done = await EvaluateAsync(services, batch, Within(candidates, matcher), matches, processed, limit, started, timeout, stop.Token);
                 if (done is null || page.Partial)
                 {
                     partial = true;
@@ -99,6 +107,14 @@ public static class ExactTraceSearch
         var ordered = matches.OrderByDescending(m => m.StartUnixNano).ThenBy(m => m.TraceId, Bytewise).Take(limit).ToList();
         return new TraceMatches(ordered, processed.Count, new SearchResult([], considered, read, total, partial));
     }
+
+    // Candidates are a superset (every span of the range when nothing could be pushed down), so the range is checked on
+    // what the matcher yielded: a structural query whose left side alone lies in the range does not match.
+    private static TraceMatcher Within(SpanQuery range, TraceMatcher matcher) => (trace, found) =>
+    {
+        var sets = matcher(trace, found);
+        return sets.Any(set => set.Spans.Any(m => (ulong)m.Span.StartUnixNanos >= range.StartUnixNano && (ulong)m.Span.StartUnixNanos <= range.EndUnixNano)) ? sets : [];
+    };
 
     // True when the stopping rule holds, false when more candidates are needed, null when the time ran out.
     private static async Task<bool?> EvaluateAsync(

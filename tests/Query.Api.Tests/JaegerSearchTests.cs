@@ -187,4 +187,47 @@ public sealed class JaegerSearchTests(QueryApiFixture fixture)
 
         Assert.Equal("traceID may be given at most 2 times (Query:MaxLimit), got 3", json.GetProperty("errors")[0].GetProperty("msg").GetString());
     }
+
+    [Fact]
+    public async Task SearchTracesComeNewestFirstByTraceStartEvenWhenAnOlderTraceHasTheNewestSpan()
+    {
+        var tenant = await SeedLateSpansAsync(fixture);
+        var client = fixture.Client(tenant);
+
+        var all = await client.GetJsonAsync($"/api/traces?service=a&{Window}");
+        var limited = await client.GetJsonAsync($"/api/traces?service=a&limit=1&{Window}");
+        var late = await client.GetJsonAsync($"/api/traces?service=a&operation=late&{Window}");
+
+        // Starts: 22 and 24 at 3000 ms (a tie, broken by trace ID), 23 at 2000 ms, 21 at 1000 ms with the newest span.
+        Assert.Equal([Hex(TraceId(22)), Hex(TraceId(24)), Hex(TraceId(23)), Hex(TraceId(21))], TraceIds(all));
+        Assert.Equal([Hex(TraceId(22))], TraceIds(limited));
+        Assert.Equal([Hex(TraceId(21))], TraceIds(late));
+        Assert.Equal(2, late.GetProperty("data")[0].GetProperty("spans").GetArrayLength()); // The whole trace, across blocks.
+    }
+
+    [Fact]
+    public async Task TwoIdenticalSearchesReturnIdenticalAnswers()
+    {
+        var tenant = await SeedLateSpansAsync(fixture);
+        var client = fixture.Client(tenant);
+        var url = $"/api/traces?service=a&limit=3&{Window}";
+
+        var first = await client.GetJsonAsync(url);
+        var second = await client.GetJsonAsync(url);
+
+        Assert.Equal([Hex(TraceId(22)), Hex(TraceId(24)), Hex(TraceId(23))], TraceIds(first));
+        Assert.Equal(first.GetProperty("data").ToString(), second.GetProperty("data").ToString());
+    }
+
+    /// <summary>
+    /// Four traces of service "a" over two blocks (ms after <see cref="BaseTime"/>): 21 starts at 1000 and has a "late"
+    /// child at 9000, the newest span of all; 22 and 24 start at 3000; 23 starts at 2000 with a child at 2500.
+    /// </summary>
+    internal static async Task<string> SeedLateSpansAsync(QueryApiFixture fixture)
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await fixture.WriteBlockAsync(tenant, [Request("a", Span(21, 211, null, "root", 1000, 10), Span(22, 221, null, "root", 3000, 10), Span(23, 231, null, "root", 2000, 10))]);
+        await fixture.WriteBlockAsync(tenant, [Request("a", Span(21, 212, 211, "late", 9000, 10, Kind.Client), Span(23, 232, 231, "child", 2500, 10), Span(24, 241, null, "root", 3000, 10))]);
+        return tenant;
+    }
 }

@@ -224,4 +224,17 @@ public sealed class JaegerV3ApiTests(QueryApiFixture fixture)
                 .SelectMany(path => paths.GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()),
             p => Assert.False(string.IsNullOrEmpty(p.GetProperty("description").GetString()), p.GetProperty("name").GetString()));
     }
+
+    [Fact]
+    public async Task SearchTracesComeNewestFirstByTraceStartEvenWhenAnOlderTraceHasTheNewestSpan()
+    {
+        var tenant = await JaegerSearchTests.SeedLateSpansAsync(fixture);
+        var client = fixture.Client(tenant);
+
+        var all = await client.GetJsonAsync($"/api/v3/traces?query.serviceName=a&{Window}");
+        var again = await client.GetJsonAsync($"/api/v3/traces?query.serviceName=a&{Window}");
+
+        Assert.Equal([Hex(TraceId(22)), Hex(TraceId(24)), Hex(TraceId(23)), Hex(TraceId(21))], TraceIds(all));
+        Assert.Equal(all.ToString(), again.ToString());
+    }
 }

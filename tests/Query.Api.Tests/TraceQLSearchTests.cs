@@ -165,6 +165,25 @@ public sealed class TraceQLSearchTests(QueryApiFixture fixture)
             json.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("spanId").GetString()).ToList());
     }
 
+    [Theory]
+    [InlineData("{ name = \"GET /v\" } || { name = \"nothing\" }", new int[0])]
+    [InlineData("{ name = \"GET /v\" || name = \"nothing\" }", new int[0])]
+    [InlineData("{ name = \"call\" } < { name = \"GET /v\" }", new int[0])]
+    [InlineData("{ name = \"call\" } || { name = \"nothing\" }", new[] { 142 })]
+    [InlineData("{ name = \"GET /v\" } > { name = \"call\" }", new[] { 142 })]
+    public async Task ATraceMatchesOnlyWhenASpanTheQueryYieldedStartsInTheWindow(string traceQl, int[] spans)
+    {
+        var tenant = await SeedAsync();
+        // Only trace 14's "call" (530 ms) starts in the window; its root "GET /v" starts at 500 ms.
+        var window = $"start={BaseTime + 525_000_000}&end={BaseTime + 545_000_000}";
+
+        var json = await fixture.Client(tenant).GetJsonAsync($"/spans?q={Uri.EscapeDataString(traceQl)}&{window}");
+
+        Assert.Equal(
+            [.. spans.Select(s => Hex(SpanId(s)))],
+            json.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("spanId").GetString()).ToList());
+    }
+
     [Fact]
     public async Task SpansAnswersABrokenTraceQlQueryWithA400NamingThePosition()
     {
