@@ -6,7 +6,7 @@ DOTNET ?= dotnet
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RESULTS := TestResults
 
-.PHONY: help deps build run test chaos fuzz lint format bench run-client clean
+.PHONY: help deps build run test chaos fuzz differential lint format bench run-client clean
 
 help:
 	@echo "make run         install what is missing, then start the AppHost (dashboard on http://localhost:18888)"
@@ -14,6 +14,7 @@ help:
 	@echo "make chaos       install what is missing, then run the full fault-injection and backpressure suite (docs/RELIABILITY.md)"
 	@echo "make build       build the solution (warnings are errors)"
 	@echo "make fuzz        the fuzz and mutation suite in full mode (>= 100k cases, docs/RELIABILITY-fuzz.md)"
+	@echo "make differential  the TraceQL differential test at full size (10,000 queries, docs/query.md)"
 	@echo "make lint        check formatting and style (dotnet format --verify-no-changes)"
 	@echo "make bench       run the BenchmarkDotNet suites (Release)"
 	@echo "make run-client  run the example client / load generator"
@@ -45,7 +46,14 @@ test: deps
 	rm -rf $(RESULTS)
 	@# One test module at a time: several start RabbitMQ, s3rver or the whole AppHost, and on 2 cores the Health.Api
 	@# stop/start scenario failed (DCP: "Failed to stop resource batcher") whenever another module ran beside it.
+	@# The TraceQL differential test runs 1,000 of its 10,000 queries here (make differential runs them all).
+	OTELSTORAGE_DIFFERENTIAL_QUERIES=$${OTELSTORAGE_DIFFERENTIAL_QUERIES:-1000} \
 	$(DOTNET) test --solution OtelStorage.sln --max-parallel-test-modules 1 --report-trx --results-directory $(CURDIR)/$(RESULTS)
+
+# The TraceQL differential test at full size: 10,000 generated queries, pushed-down search against the naive evaluator.
+differential: deps
+	OTELSTORAGE_DIFFERENTIAL_QUERIES=$${OTELSTORAGE_DIFFERENTIAL_QUERIES:-10000} $(DOTNET) test --project tests/Query.Api.Tests \
+	  --report-trx --results-directory $(CURDIR)/$(RESULTS) -- --filter-class Query.Api.Tests.Differential.DifferentialSearchTests
 
 # Issue #9 at full size: the fault-injection suite (SIGSTOP 30 s, longer load, in Release), then the fuzz suite;
 # make test runs both reduced.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -124,19 +123,15 @@ public static class JaegerApi
 
     private static async Task<JaegerResponse<IReadOnlyList<JaegerTrace>>> FindByIdsAsync(List<byte[]> ids, QueryServices services)
     {
-        var found = new ConcurrentDictionary<string, IReadOnlyList<StoredSpan>>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(
-            ids.DistinctBy(Convert.ToHexStringLower),
-            new ParallelOptions { MaxDegreeOfParallelism = services.Blocklist.Value.MaxConcurrentBlockReads, CancellationToken = services.Aborted },
-            async (id, ct) => found[Convert.ToHexStringLower(id)] = (await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, ct)).Spans);
+        var found = (await services.Traces.FindManyAsync(services.Tenant, [.. ids.DistinctBy(Convert.ToHexStringLower)], 0, ulong.MaxValue, services.Aborted)).Traces;
 
         var data = new List<JaegerTrace>(ids.Count);
         var errors = new List<JaegerError>();
         foreach (var hex in ids.Select(Convert.ToHexStringLower))
         {
-            if (found[hex].Count > 0)
+            if (found.TryGetValue(hex, out var spans))
             {
-                data.Add(JaegerConverter.ToTrace(found[hex]));
+                data.Add(JaegerConverter.ToTrace(spans));
             }
             else
             {

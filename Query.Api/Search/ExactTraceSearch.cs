@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using OtelStorage.Storage.Blocks;
 using OtelStorage.TraceQL.Evaluation;
 using OtelStorage.TraceQL.Model;
@@ -42,7 +41,7 @@ public static class ExactTraceSearch
         var timeout = services.Options.Value.SearchTimeout;
         var started = services.Time.GetTimestamp();
         var processed = new HashSet<UInt128>();
-        var matches = new ConcurrentBag<TraceMatch>();
+        var matches = new List<TraceMatch>();
         var end = candidates.EndUnixNano;
         var pageSize = Math.Max(limit * 10, 100);
         var partial = false;
@@ -118,10 +117,11 @@ public static class ExactTraceSearch
 
     // True when the stopping rule holds, false when more candidates are needed, null when the time ran out.
     private static async Task<bool?> EvaluateAsync(
-        QueryServices services, List<List<StoredSpan>> batch, TraceMatcher matcher, ConcurrentBag<TraceMatch> matches,
+        QueryServices services, List<List<StoredSpan>> batch, TraceMatcher matcher, List<TraceMatch> matches,
         HashSet<UInt128> processed, int limit, long started, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var width = services.Blocklist.Value.MaxConcurrentBlockReads;
+        // Reads in chunks so the stopping rule is checked often; a chunk is one batched read (TraceReader.FindManyAsync).
+        var width = Math.Max(services.Blocklist.Value.MaxConcurrentBlockReads, 32);
         for (var next = 0; next < batch.Count; next += width)
         {
             if (matches.Count >= limit && batch[next][0].StartTimeUnixNano < LimitthStart(matches, limit))
@@ -134,18 +134,20 @@ public static class ExactTraceSearch
                 return null;
             }
 
+            // One read for the chunk: a row group holding several of its traces is fetched and decoded once.
             var chunk = batch.Skip(next).Take(width).ToList();
-            await Parallel.ForEachAsync(chunk, new ParallelOptions { MaxDegreeOfParallelism = width, CancellationToken = cancellationToken }, async (found, ct) =>
+            var wholes = await services.Traces.FindManyAsync(services.Tenant, [.. chunk.Select(found => found[0].Span.TraceId.ToByteArray())], 0, ulong.MaxValue, cancellationToken);
+            foreach (var found in chunk)
             {
                 var id = found[0].Span.TraceId.ToByteArray();
-                var whole = await services.Traces.FindAsync(services.Tenant, id, 0, ulong.MaxValue, ct);
-                var spans = whole.Spans.Count > 0 ? whole.Spans : TraceReader.Deduplicate(found);
+                var spans = wholes.Traces.TryGetValue(Convert.ToHexStringLower(id), out var whole) ? whole : TraceReader.Deduplicate(found);
                 var sets = matcher(TraceQLAdapter.ToTraceData(spans), found);
                 if (sets.Count > 0)
                 {
                     matches.Add(new TraceMatch(id, spans, spans.Min(s => s.StartTimeUnixNano), sets));
                 }
-            });
+            }
+
             foreach (var found in chunk)
             {
                 processed.Add(found[0].Key.TraceId);
