@@ -29,7 +29,6 @@ public static class TracesApi
             .CountsBadRequestsAs("trace_lookup")
             .WithSummary("Many traces by ID at once, across every block, without a time range")
             .WithDescription("Body {\"traceIds\":[\"<32 hex>\", ...]}, at most Query:MaxLimit IDs. The answer holds every found trace's spans in one OTLP TracesData (JSON, or protobuf with 'Accept: application/x-protobuf'); traces not found are absent. Each row group is read once for all the asked traces it holds, so sorted batches of IDs are much cheaper than one request per trace.")
-            .Accepts<TraceLookupRequest>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .Produces(StatusCodes.Status200OK, contentType: ProtobufMediaType);
         return app;

@@ -154,6 +154,19 @@ public sealed class AttributeSummaryTests : IDisposable
     }
 
     [Fact]
+    public async Task AnArrayWithMoreDistinctElementsThanTheSketchBoundLeavesItsKeyMayHoldAnything()
+    {
+        var elements = Enumerable.Range(0, AttributeSummaryLimits.Default.MaxSketchedValues + 10).Select(i => "v" + i).ToArray();
+
+        var meta = await BuildAsync([Request("checkout", [NewSpan("s", ("tags", elements))])]);
+
+        var key = meta.Attributes!.Span.Keys["tags"];
+        Assert.False(key.Complete);
+        Assert.Null(key.Bloom);
+        Assert.True(key.MayContain("never-seen"));
+    }
+
+    [Fact]
     public async Task SpanQuerySkipsBlocksWhoseSummariesLackEveryValueAColumnPredicateLists()
     {
         var meta = await BuildAsync([Request("checkout", [NewSpan("GET /cart", ("http.route", "/cart"), ("http.response.status_code", 200L))])]);

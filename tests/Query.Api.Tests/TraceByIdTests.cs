@@ -159,6 +159,21 @@ public sealed class TraceByIdTests(QueryApiFixture fixture)
     }
 
     [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task ALookupBodyIsReadAsJsonWhateverItsContentType(string contentType)
+    {
+        var tenant = QueryApiFixture.NewTenant();
+        await Shop.SeedAsync(fixture, tenant);
+
+        // curl -d sends application/x-www-form-urlencoded unless told otherwise.
+        using var response = await fixture.Client(tenant).PostAsync("/traces/lookup", new StringContent($"{{\"traceIds\":[\"{Hex(TraceId(2))}\"]}}", System.Text.Encoding.UTF8, contentType), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(Hex(SpanId(4)), await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Theory]
     [InlineData("{\"traceIds\":[]}", "traceIds must list at least one trace ID, as {\"traceIds\":[\"<32 hex characters>\"]}")]
     [InlineData("{}", "traceIds must list at least one trace ID, as {\"traceIds\":[\"<32 hex characters>\"]}")]
     [InlineData("null", "traceIds must list at least one trace ID, as {\"traceIds\":[\"<32 hex characters>\"]}")]

@@ -278,8 +278,9 @@ public sealed class AttributeSummaryBuilder
 
     private void Add(KeyState state, AttributeValueType type, ReadOnlySpan<byte> utf8)
     {
+        // Seen is null once the key is past its bound, which an array's elements can reach midway.
         var hash = XxHash128.HashToUInt128(utf8);
-        if (!state.Seen!.Add(hash ^ (UInt128)(int)type))
+        if (state.Seen is null || !state.Seen.Add(hash ^ (UInt128)(int)type))
         {
             return;
         }
