@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OtelStorage.Storage.Blocks;
@@ -40,7 +41,7 @@ public sealed class QueryApiFixture : IAsyncLifetime
 
     /// <summary>A Query.Api over this s3rver with extra configuration (for example API keys).</summary>
     public WebApplicationFactory<Program> CreateFactory(IReadOnlyDictionary<string, string?> settings) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        new SerialHostFactory().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:objectstore", S3.ConnectionString);
             web.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -86,5 +87,23 @@ public sealed class QueryApiFixture : IAsyncLifetime
     {
         await Factory.DisposeAsync();
         await S3.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Builds and starts one Query.Api host at a time. WebApplicationFactory finds a minimal-hosting app's host through a
+/// process-wide DiagnosticListener, so factories of the same Program building at once, in test classes that run in
+/// parallel, can pick up each other's host and configuration.
+/// </summary>
+internal sealed class SerialHostFactory : WebApplicationFactory<Program>
+{
+    private static readonly Lock Building = new();
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        lock (Building)
+        {
+            return base.CreateHost(builder);
+        }
     }
 }
