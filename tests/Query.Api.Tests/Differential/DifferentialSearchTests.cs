@@ -18,6 +18,7 @@ namespace Query.Api.Tests.Differential;
 /// queries measure the search rather than an S3 emulator. OTELSTORAGE_DIFFERENTIAL_SEED picks another seed and
 /// OTELSTORAGE_DIFFERENTIAL_QUERIES another count; a failure prints the seed and the query's number to replay it.
 /// </summary>
+[Collection(nameof(DifferentialSearchTests))]
 public sealed class DifferentialSearchTests(QueryApiFixture fixture) : IDisposable
 {
     private static readonly int[] Limits = [1, 2, 3, 5, 10, 20, 20, 50];
@@ -158,3 +159,10 @@ public sealed class DifferentialSearchTests(QueryApiFixture fixture) : IDisposab
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 }
+
+/// <summary>
+/// The differential run keeps both cores busy for minutes; alone, it does not slow the tests that measure time to
+/// visibility or timeouts.
+/// </summary>
+[CollectionDefinition(nameof(DifferentialSearchTests), DisableParallelization = true)]
+public sealed class DifferentialSearchCollection;
