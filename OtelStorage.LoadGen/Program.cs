@@ -35,11 +35,19 @@ var apiKey = new Option<string?>("--api-key") { Description = "sent as X-API-Key
 var verify = new Option<bool>("--verify") { Description = "afterwards, read every acknowledged span back from Query.Api; any missing fails the run" };
 var queryUrl = new Option<string>("--query-url") { Description = "Query.Api base address", DefaultValueFactory = _ => "http://localhost:16686/" };
 var verifyTimeout = new Option<string>("--verify-timeout") { Description = "how long spans may take to become queryable: incomplete traces are asked again until then, and once more after it", DefaultValueFactory = _ => "60s" };
+var verifyBatch = new Option<int>("--verify-batch") { Description = "traces asked per read-back request, at most Query.Api's Query:MaxLimit", DefaultValueFactory = _ => new VerificationOptions().BatchSize };
+verifyBatch.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 1)
+    {
+        result.AddError($"--verify-batch must be at least 1, got {result.GetValueOrDefault<int>()}");
+    }
+});
 var json = new Option<FileInfo?>("--json") { Description = "also write the summary as JSON to this file" };
 
 var root = new RootCommand("OtelStorage example client and load generator: sends realistic traces over OTLP and checks they are stored.")
 {
-    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, idSeed, templateSpans, tenant, apiKey, verify, queryUrl, verifyTimeout, json,
+    protocol, endpoint, rate, duration, spans, concurrency, batchSize, seed, idSeed, templateSpans, tenant, apiKey, verify, queryUrl, verifyTimeout, verifyBatch, json,
 };
 
 var measureSpans = new Option<long>("--spans", "-n") { Description = "spans through each path", DefaultValueFactory = _ => 2_000_000 };
@@ -100,7 +108,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         await Console.Error.WriteLineAsync($"verifying {runner.Ledger.AcknowledgedTraceCount:N0} traces against {parse.GetValue(queryUrl)}");
         using var source = new QueryApiTraceSource(new Uri(parse.GetValue(queryUrl)!), options.Headers());
-        verification = await new TraceVerifier(source, runner.Ledger).VerifyAsync(runner.Ledger.Acknowledged(), DurationParser.Parse(parse.GetValue(verifyTimeout)!), null, cancellationToken);
+        verification = await new TraceVerifier(source, runner.Ledger, new VerificationOptions { BatchSize = parse.GetValue(verifyBatch) }).VerifyAsync(runner.Ledger.Acknowledged(), DurationParser.Parse(parse.GetValue(verifyTimeout)!), null, cancellationToken);
     }
 
     var summary = RunSummary.From(runner, options, verification);

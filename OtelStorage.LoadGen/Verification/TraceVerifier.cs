@@ -57,9 +57,10 @@ public sealed record VerificationOptions
 
     /// <summary>
     /// Traces asked per request. Traces are asked in trace-ID order, so the traces of one request lie close together
-    /// in the blocks (sorted by trace ID), and one row-group read answers many of them.
+    /// in the blocks (sorted by trace ID), and one row-group read answers many of them. The default is Query.Api's
+    /// default Query:MaxLimit, the most one lookup may ask.
     /// </summary>
-    public int BatchSize { get; init; } = 100;
+    public int BatchSize { get; init; } = 1000;
 
     /// <summary>The pause between two passes over the traces still incomplete.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
